@@ -1,0 +1,7 @@
+"""Sign-in, registration, e-mail confirmation and password reset (open to everyone)."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from app.auth import views  # noqa: E402,F401

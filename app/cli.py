@@ -1,0 +1,106 @@
+"""`flask --app app umit …`: set-up and maintenance commands that call the same services."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import University, UserRole
+
+
+@click.group()
+def umit() -> None:
+    """Umit maintenance commands."""
+
+
+@umit.command("seed")
+@click.option("--demo/--reference-only", default=False, help="Also load demo cycle and people.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
+@with_appcontext
+def seed(demo: bool, if_empty: bool) -> None:
+    """Load universities and programs (and, with --demo, a demo cycle and people)."""
+    from app.services import seed as seeding
+
+    if if_empty and not seeding.is_empty():
+        click.echo("Database already has data; seed skipped.")
+        return
+    if demo:
+        counts = seeding.seed_demo()
+    else:
+        unis, progs = seeding.load_reference_data()
+        counts = {"universities": unis, "programs": progs}
+    db.session.commit()
+    click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
+
+
+@umit.command("demo-accounts")
+def demo_accounts() -> None:
+    """Print the demo sign-ins, one per role."""
+    from app.services.seed import DEMO_APPLICANT, DEMO_PASSWORD, DEMO_STAFF
+
+    click.echo(f"  applicant   {DEMO_APPLICANT:<28} {DEMO_PASSWORD}")
+    for account in DEMO_STAFF:
+        click.echo(f"  {account.role.value:<11} {account.email:<28} {DEMO_PASSWORD}")
+
+
+@umit.command("create-staff")
+@click.option("--email", required=True)
+@click.option("--name", "full_name", required=True)
+@click.option("--role", type=click.Choice(["ministry", "university", "admin"]), required=True)
+@click.option("--university", "university_code", default=None, help="University code.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@with_appcontext
+def create_staff(
+    email: str, full_name: str, role: str, university_code: str | None, password: str
+) -> None:
+    """Create a staff account (a university officer needs --university)."""
+    from app.services import accounts
+    from app.services.errors import ServiceError
+
+    university = None
+    if university_code:
+        university = db.session.scalar(select(University).where(University.code == university_code))
+        if university is None:
+            click.echo(f"No university with code {university_code}.", err=True)
+            sys.exit(2)
+    try:
+        user = accounts.create_staff(
+            email,
+            password,
+            role=UserRole(role),
+            full_name=full_name,
+            university=university,
+            by=None,
+        )
+    except ServiceError as err:
+        click.echo(str(err), err=True)
+        sys.exit(2)
+    db.session.commit()
+    click.echo(f"Created {user.role.value} account {user.email}.")
+
+
+@umit.command("audit-verify")
+@with_appcontext
+def audit_verify() -> None:
+    """Check the audit log's hash chain; exit 1 listing each broken entry."""
+    from app.services.audit import verify_chain
+
+    problems = verify_chain()
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        sys.exit(1)
+    click.echo("Audit log intact.")
+
+
+@umit.command("deliver-mail")
+@with_appcontext
+def deliver_mail() -> None:
+    """Send e-mails waiting in the outbox now."""
+    from app.services.notifications import deliver_pending
+
+    click.echo(f"Sent {deliver_pending()} message(s).")

@@ -1,0 +1,79 @@
+"""Language and time-zone selection, and template filters that format in the reader's locale."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from flask import Flask, current_app, request, session
+from flask_babel import format_date, format_datetime
+from flask_login import current_user
+
+RTL_LANGUAGES = frozenset({"fa_AF", "ps"})
+
+
+def normalise_language(code: str | None) -> str | None:
+    """Map `fa-AF`, `fa`, `ps-AF`, `kk-KZ` … onto a supported language code, or None."""
+    if not code:
+        return None
+    code = code.replace("-", "_")
+    supported = current_app.config["LANGUAGES"]
+    if code in supported:
+        return code
+    base = code.split("_")[0].lower()
+    for candidate in supported:
+        if candidate.split("_")[0].lower() == base:
+            return candidate
+    return None
+
+
+def select_locale() -> str:
+    """Pick ?lang=, then the session, then the signed-in user's choice, then the browser."""
+    chosen = normalise_language(request.args.get("lang"))
+    if chosen:
+        session["lang"] = chosen
+        return chosen
+    from_session = normalise_language(session.get("lang"))
+    if from_session:
+        return from_session
+    if current_user and current_user.is_authenticated:
+        preferred = normalise_language(current_user.preferred_language)
+        if preferred:
+            return preferred
+    browser = request.accept_languages.best_match(
+        [c.replace("_", "-") for c in current_app.config["LANGUAGES"]]
+        + list(current_app.config["LANGUAGES"])
+    )
+    return normalise_language(browser) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    """Show times in the user's zone (Kazakhstan by default)."""
+    if current_user and current_user.is_authenticated and current_user.timezone:
+        return str(current_user.timezone)
+    return str(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def register_filters(app: Flask) -> None:
+    """Add `date` and `datetime` filters that follow the reader's language and zone."""
+
+    @app.template_filter("date")
+    def _date(value: date | datetime | None, fmt: str = "medium") -> str:
+        if value is None:
+            return "—"
+        return format_date(value, fmt)
+
+    @app.template_filter("datetime")
+    def _datetime(value: datetime | None, fmt: str = "medium") -> str:
+        if value is None:
+            return "—"
+        return format_datetime(value, fmt)
+
+    @app.template_filter("small_count")
+    def _small_count(value: Any) -> str:
+        # Statistics over fewer than five people could identify someone.
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            return str(value)
+        return "<5" if 0 < number < 5 else str(number)
