@@ -1,0 +1,433 @@
+"""OR-Tools CP-SAT cutoff (score-limit) models, after Ágoston, Biró and McBride.
+
+placed[a, i] is 1 when applicant a takes the i-th program of their eligible list. Each program
+has a cutoff, written in order encoding: open[p, l] is 1 when priority level l (0 = best) is at
+or above the cutoff, so open[p, l + 1] implies open[p, l]. Stability then reads: whoever is above
+a cutoff gets that program or a better one; nobody below it is admitted; and a cutoff excludes
+someone only when the program (or a shared limit it belongs to) is full.
+
+Runs are deterministic: one worker, a fixed random seed and a deterministic time cap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+from ortools.sat.python import cp_model
+
+from solver.da import UNASSIGNED
+from solver.priority import Ranking
+
+if TYPE_CHECKING:
+    from solver.engine import Context
+    from solver.minimums import FastResult
+
+COST_SCALE = 1000
+SEED = 20260701
+
+
+@dataclass(slots=True)
+class Solution:
+    """An allocation found by CP-SAT with its proof status."""
+
+    assign: list[int]
+    status: str
+    stats: dict[str, Any] = field(default_factory=dict)
+    messages: list[str] = field(default_factory=list)
+
+
+def make_solver(time_limit_s: float) -> cp_model.CpSolver:
+    """Configure a reproducible solver: one worker, fixed seed, deterministic time cap."""
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = SEED
+    solver.parameters.max_deterministic_time = max(0.1, time_limit_s)
+    solver.parameters.max_time_in_seconds = max(1.0, 4 * time_limit_s)  # safety net only
+    return solver
+
+
+class _Base:
+    """Variables and constraints shared by both models: places, capacities, limits."""
+
+    def __init__(self, ctx: Context, ranking: Ranking) -> None:
+        self.ctx = ctx
+        self.ranking = ranking
+        self.model = cp_model.CpModel()
+        m = self.model
+        # placed[a][i]: applicant a takes the i-th program on their eligible list.
+        self.placed = [
+            [m.new_bool_var(f"placed_{a}_{i}") for i in range(len(pl))]
+            for a, pl in enumerate(ranking.prefs)
+        ]
+        # Each applicant takes at most one place.
+        for row in self.placed:
+            if len(row) > 1:
+                m.add_at_most_one(row)
+        self.by_program: list[list[tuple[int, int]]] = [[] for _ in ctx.capacity]
+        for a, plist in enumerate(ranking.prefs):
+            for i, p in enumerate(plist):
+                self.by_program[p].append((a, i))
+        self.full = [self._capacity(p) for p in range(len(ctx.capacity))]
+
+    def assignment(self, solver: cp_model.CpSolver) -> list[int]:
+        """Read each applicant's program from a solved model."""
+        return _read(self.ranking, self.placed, solver)
+
+    def key(self, a: int, i: int) -> int:
+        return self.ranking.keys[a][i]
+
+    def at_or_above(self, a: int, i: int) -> cp_model.LinearExpr:
+        """1 when applicant a holds their i-th choice or a better one."""
+        return cp_model.LinearExpr.sum(self.placed[a][: i + 1])
+
+    def _capacity(self, p: int) -> cp_model.IntVar | int:
+        """Regular places fit in what protected applicants leave; return 'program is full'."""
+        m = self.model
+        cap = self.ctx.capacity[p]
+        regular = [self.placed[a][i] for a, i in self.by_program[p] if self.key(a, i) >= 0]
+        protected = [self.placed[a][i] for a, i in self.by_program[p] if self.key(a, i) < 0]
+        room: cp_model.LinearExprT = cap
+        if protected:
+            room_var = m.new_int_var(0, cap, f"room_{p}")
+            m.add_max_equality(room_var, [0, cap - sum(protected)])
+            room = room_var
+        if self.ctx.problem.ties != "admit_all":
+            m.add(sum(regular) <= room)
+        full = m.new_bool_var(f"full_{p}")
+        m.add(sum(regular) >= room).only_enforce_if(full)
+        return full
+
+
+class StableModel(_Base):
+    """Applicant-optimal stable allocation: capacity-only, shared limits, or admit-all ties."""
+
+    def __init__(self, ctx: Context, ranking: Ranking, *, soft: bool) -> None:
+        super().__init__(ctx, ranking)
+        self.soft = soft
+        self.slack: list[cp_model.IntVar] = []
+        self.levels = self._levels()
+        self.limit_full = _SharedLimits(self) if ctx.limits is not None else None
+        for p in range(len(ctx.capacity)):
+            self._cutoff(p)
+        self._objective()
+
+    def _levels(self) -> list[dict[tuple[int, int], int]]:
+        """Priority level of each (applicant, choice) at its program; ties share a level."""
+        admit_all = self.ctx.problem.ties == "admit_all"
+        n = len(self.ranking.prefs)
+        tie_class = _tiebreak_classes(self.ctx) if admit_all else None
+        out: list[dict[tuple[int, int], int]] = []
+        for entries in self.by_program:
+
+            def level_key(e: tuple[int, int]) -> tuple[int, int]:
+                k = self.key(*e)
+                if tie_class is None:
+                    return (k, 0)
+                return (k // n, tie_class[e[0]])
+
+            regular = [e for e in entries if self.key(*e) >= 0]
+            distinct = sorted({level_key(e) for e in regular})
+            rank = {v: r for r, v in enumerate(distinct)}
+            out.append({e: rank[level_key(e)] for e in regular})
+        return out
+
+    def _cutoff(self, p: int) -> None:
+        m = self.model
+        levels = self.levels[p]
+        count = max(levels.values(), default=-1) + 1
+        # open[l]: priority level l is at or above the program's cutoff.
+        opened = [m.new_bool_var(f"open_{p}_{lv}") for lv in range(count)]
+        for lv in range(count - 1):
+            m.add_implication(opened[lv + 1], opened[lv])
+        for a, i in self.by_program[p]:
+            here = self.placed[a][i]
+            if self.key(a, i) < 0:
+                # A holder or appellant always gets this program or a better one.
+                m.add(self.at_or_above(a, i) >= 1)
+                continue
+            lv = levels[(a, i)]
+            # Nobody below the cutoff is admitted.
+            m.add_implication(here, opened[lv])
+            # Whoever is above the cutoff gets this program or a better one.
+            self._stable(m, opened[lv], self.at_or_above(a, i), f"{a}_{i}")
+            # A cutoff excludes someone only when the program or one of its limits is full.
+            self._no_waste(p, a, i, opened[lv])
+        if self.ctx.problem.ties == "admit_all":
+            self._ties_capacity(p, opened)
+
+    def _stable(self, m: cp_model.CpModel, cond: cp_model.IntVar, held: Any, name: str) -> None:
+        if self.soft:
+            slack = m.new_bool_var(f"unstable_{name}")
+            self.slack.append(slack)
+            m.add(held + slack >= 1).only_enforce_if(cond)
+        else:
+            m.add(held >= 1).only_enforce_if(cond)
+
+    def _no_waste(self, p: int, a: int, i: int, opened: cp_model.IntVar) -> None:
+        m = self.model
+        reasons: list[Any] = [opened, self.full[p]]
+        if self.limit_full is not None:
+            reasons.extend(self.limit_full.blocking(p, a))
+        if self.soft:
+            slack = m.new_bool_var(f"waste_{a}_{i}")
+            self.slack.append(slack)
+            reasons.append(slack)
+        holds = m.new_bool_var(f"holds_{a}_{i}")
+        m.add(self.at_or_above(a, i) >= 1).only_enforce_if(holds)
+        m.add_bool_or([*reasons, holds])
+
+    def _ties_capacity(self, p: int, opened: list[cp_model.IntVar]) -> None:
+        """Policy admit_all: those strictly above the last admitted level fit in the places."""
+        m = self.model
+        levels = self.levels[p]
+        per_level: list[list[cp_model.IntVar]] = [[] for _ in opened]
+        for (a, i), lv in levels.items():
+            per_level[lv].append(self.placed[a][i])
+        cap = self.ctx.capacity[p]
+        above: list[cp_model.IntVar] = []
+        for lv, lit in enumerate(opened):
+            m.add(cp_model.LinearExpr.sum(above) <= cap - 1).only_enforce_if(lit)
+            above.extend(per_level[lv])
+
+    def _objective(self) -> None:
+        # Applicant-optimal: the smallest total of choice positions (unplaced counts as last).
+        terms: list[Any] = []
+        for row in self.placed:
+            terms.extend((i - len(row) - 1) * x for i, x in enumerate(row))
+        weight = sum(len(r) + 1 for r in self.placed) + 1
+        self.model.minimize(sum(terms) + weight * sum(self.slack))
+
+
+class _SharedLimits:
+    """Upper limits over groups of programs, with 'this limit is full' literals."""
+
+    def __init__(self, base: _Base) -> None:
+        self.base = base
+        lim = base.ctx.limits
+        assert lim is not None
+        m = base.model
+        self.groups: list[tuple[list[int], int]] = []
+        self.of_program: list[list[int]] = [[] for _ in base.ctx.capacity]
+        if lim.total is not None:
+            self._add(list(range(len(base.ctx.capacity))), lim.total)
+        for table, caps in ((lim.university_of, lim.university_cap), (lim.field_of, lim.field_cap)):
+            for g, cap in enumerate(caps):
+                self._add([p for p, x in enumerate(table) if x == g], cap)
+        self.full: list[cp_model.IntVar] = []
+        for j, (programs, cap) in enumerate(self.groups):
+            load = sum(base.placed[a][i] for p in programs for a, i in base.by_program[p])
+            # Each shared limit holds; 'full' only when it is reached.
+            m.add(load <= cap)
+            full = m.new_bool_var(f"limit_full_{j}")
+            m.add(load >= cap).only_enforce_if(full)
+            self.full.append(full)
+        self.cost = [round(c * COST_SCALE) for c in lim.cost]
+        self.budget = None if lim.budget is None else round(lim.budget * COST_SCALE)
+        if self.budget is not None:
+            self.spent = sum(
+                self.cost[p] * base.placed[a][i]
+                for p, entries in enumerate(base.by_program)
+                for a, i in entries
+            )
+            m.add(self.spent <= self.budget)
+
+    def _add(self, programs: list[int], cap: int) -> None:
+        j = len(self.groups)
+        self.groups.append((programs, cap))
+        for p in programs:
+            self.of_program[p].append(j)
+
+    def blocking(self, p: int, a: int) -> list[cp_model.IntVar]:
+        """Literals meaning 'a shared limit stops applicant a from moving to program p'."""
+        m = self.base.model
+        row = self.base.placed[a]
+        plist = self.base.ranking.prefs[a]
+        out: list[cp_model.IntVar] = []
+        for j in self.of_program[p]:
+            members = set(self.groups[j][0])
+            inside = [row[i] for i, q in enumerate(plist) if q in members]
+            lit = m.new_bool_var("")
+            m.add_implication(lit, self.full[j])
+            if inside:  # leaving a place under the same limit frees room for the move
+                m.add(sum(inside) == 0).only_enforce_if(lit)
+            out.append(lit)
+        if self.budget is not None:
+            lit = m.new_bool_var("")
+            own_cost = sum(self.cost[q] * row[i] for i, q in enumerate(plist))
+            m.add(self.spent - own_cost + self.cost[p] >= self.budget + 1).only_enforce_if(lit)
+            out.append(lit)
+        return out
+
+
+def _tiebreak_classes(ctx: Context) -> list[int]:
+    """Dense rank of tie-break values, highest first (the lottery does not split ties here)."""
+    values = [tuple(-t for t in a.tiebreak) for a in ctx.problem.applicants]
+    rank = {v: r for r, v in enumerate(sorted(set(values)))}
+    return [rank[v] for v in values]
+
+
+def _read(
+    ranking: Ranking, placed: list[list[cp_model.IntVar]], solver: cp_model.CpSolver
+) -> list[int]:
+    assign = [UNASSIGNED] * len(placed)
+    for a, row in enumerate(placed):
+        for i, x in enumerate(row):
+            if solver.boolean_value(x):
+                assign[a] = ranking.prefs[a][i]
+    return assign
+
+
+def solve_stable(ctx: Context, ranking: Ranking, time_limit_s: float) -> Solution:
+    """Find the applicant-optimal stable allocation; if none exists, the least unstable one."""
+    for soft in (False, True):
+        model = StableModel(ctx, ranking, soft=soft)
+        solver = make_solver(time_limit_s)
+        code = solver.solve(model.model)
+        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return _stable_solution(model, solver, code, soft)
+        if code != cp_model.INFEASIBLE:
+            break
+    empty = [UNASSIGNED] * len(ranking.prefs)
+    return Solution(empty, "infeasible", {}, ["CP-SAT found no allocation within the time limit"])
+
+
+def _stable_solution(
+    model: StableModel, solver: cp_model.CpSolver, code: Any, soft: bool
+) -> Solution:
+    unstable = sum(solver.value(s) for s in model.slack)
+    stats: dict[str, Any] = {
+        "cpsat_objective": solver.objective_value,
+        "cpsat_bound": solver.best_objective_bound,
+    }
+    messages: list[str] = []
+    if soft:
+        messages.append(
+            f"no allocation meets every rule together; {unstable} fairness conditions could not "
+            "be met (the fewest possible found)"
+        )
+    status = "optimal" if code == cp_model.OPTIMAL and not soft else "feasible"
+    if status == "feasible":
+        stats["cpsat_gap"] = solver.objective_value - solver.best_objective_bound
+    return Solution(model.assignment(solver), status, stats, messages)
+
+
+class MinimumModel(_Base):
+    """Minimum share with two cutoffs per program (general and group), fewest passed over."""
+
+    def __init__(self, ctx: Context, fast: FastResult, share: float) -> None:
+        super().__init__(ctx, fast.ranking)
+        self.members = fast.members
+        n = len(self.members)
+        scale = fast.ranking.scale
+        base = fast.ranking.base_rank
+        problem = ctx.problem
+        self.raw = [
+            [
+                -round(problem.applicants[a].score_for(problem.programs[p].id) * scale) * n
+                + base[a]
+                for p in plist
+            ]
+            for a, plist in enumerate(fast.ranking.prefs)
+        ]
+        self.passed = [self.model.new_bool_var(f"passed_{a}") for a in range(n)]
+        self.opened: list[dict[bool, list[cp_model.IntVar]]] = []
+        self.sides: list[dict[bool, list[tuple[int, int]]]] = []
+        for p in range(len(ctx.capacity)):
+            self._cutoffs(p)
+        self._share(share)
+        self.model.minimize(sum(self.passed))
+
+    def _cutoffs(self, p: int) -> None:
+        m = self.model
+        regular = [(a, i) for a, i in self.by_program[p] if self.key(a, i) >= 0]
+        sides = {
+            s: sorted(
+                (e for e in regular if self.members[e[0]] == s), key=lambda e: self.raw[e[0]][e[1]]
+            )
+            for s in (True, False)
+        }
+        # open[side][k]: the k-th best of that side is at or above that side's cutoff.
+        opened = {
+            s: [m.new_bool_var(f"open_{p}_{int(s)}_{k}") for k in range(len(sides[s]))]
+            for s in (True, False)
+        }
+        self.opened.append(opened)
+        self.sides.append(sides)
+        for s in (True, False):
+            lits = opened[s]
+            for k in range(len(lits) - 1):
+                m.add_implication(lits[k + 1], lits[k])
+            for k, (a, i) in enumerate(sides[s]):
+                m.add_implication(self.placed[a][i], lits[k])
+                m.add(self.at_or_above(a, i) >= 1).only_enforce_if(lits[k])
+            if lits:
+                # A cutoff excludes someone only when the program is full.
+                m.add_implication(lits[-1].Not(), self.full[p])
+        for a, i in self.by_program[p]:
+            if self.key(a, i) < 0:
+                m.add(self.at_or_above(a, i) >= 1)
+        self._lenient(p, sides, opened)
+
+    def _lenient(
+        self,
+        p: int,
+        sides: dict[bool, list[tuple[int, int]]],
+        opened: dict[bool, list[cp_model.IntVar]],
+    ) -> None:
+        """The group cutoff is never stricter than the general one; count the passed over."""
+        m = self.model
+        member_keys = [self.raw[a][i] for a, i in sides[True]]
+        j = 0
+        for k, (a, i) in enumerate(sides[False]):
+            key = self.raw[a][i]
+            while j < len(member_keys) and member_keys[j] < key:
+                j += 1
+            if j > 0:
+                m.add_implication(opened[False][k], opened[True][j - 1])
+            if j < len(member_keys):
+                # A lower-priority member is above the group cutoff while a is not placed here.
+                m.add(self.at_or_above(a, i) + self.passed[a] >= 1).only_enforce_if(opened[True][j])
+
+    def _share(self, share: float) -> None:
+        frac = Fraction(str(share))
+        everyone = [x for row in self.placed for x in row]
+        group = [x for a, row in enumerate(self.placed) if self.members[a] for x in row]
+        # At least the minimum share of those placed belong to the group.
+        self.model.add(frac.denominator * sum(group) >= frac.numerator * sum(everyone))
+
+    def hint(self, assign: Sequence[int], bound: int) -> None:
+        """Start from the fast rule's allocation and never accept anything worse."""
+        for a, row in enumerate(self.placed):
+            for i, x in enumerate(row):
+                self.model.add_hint(x, self.ranking.prefs[a][i] == assign[a])
+        self.model.add(sum(self.passed) <= bound)
+
+
+def improve_minimum(ctx: Context, fast: FastResult, time_limit_s: float) -> Solution | None:
+    """Reduce how many are passed over by lower-priority group members, never doing worse."""
+    from solver.minimums import passed_over
+
+    if ctx.limits is not None or ctx.reserves:
+        return None
+    baseline = int(fast.stats["passed_over"])
+    model = MinimumModel(ctx, fast, ctx.problem.minimums[0].at_least_share)
+    model.hint(fast.assign, baseline)
+    solver = make_solver(time_limit_s)
+    code = solver.solve(model.model)
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    assign = model.assignment(solver)
+    count = passed_over(ctx, fast.ranking, assign, fast.members)
+    if count > baseline:
+        return None
+    status = "optimal" if code == cp_model.OPTIMAL else "feasible"
+    stats: dict[str, Any] = {
+        "passed_over": count,
+        "fast_rule_passed_over": baseline,
+        "cpsat_bound": solver.best_objective_bound,
+        "cpsat_gap": solver.objective_value - solver.best_objective_bound,
+    }
+    return Solution(assign, status, stats)

@@ -1,0 +1,280 @@
+"""Choose the method, run it, and assemble a checked Result."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from solver import cpsat, minimums
+from solver.checks import check_assignments
+from solver.da import UNASSIGNED, LimitTable, Reserves, deferred_acceptance, serial_dictatorship
+from solver.priority import Ranking, base_order, build_ranking
+from solver.problem import Problem, ProblemError
+from solver.result import Result
+
+SOLVER_VERSION = "1.0.0"
+METHODS = ("auto", "da", "cpsat")
+DA_NAME = "deferred-acceptance"
+CPSAT_NAME = "cp-sat"
+
+
+@dataclass(slots=True)
+class Context:
+    """Integer-indexed facts about a problem that every method needs."""
+
+    problem: Problem
+    capacity: list[int]
+    order: tuple[list[int], list[int]]
+    limits: LimitTable | None
+    reserves: Reserves
+
+    def ranking(self, bonus: int = 0, group: str | None = None) -> Ranking:
+        """Build priority keys, optionally with a uniform bonus for a group."""
+        return build_ranking(self.problem, bonus=bonus, bonus_group=group, order=self.order)
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What a method produced before checking."""
+
+    assign: list[int]
+    ranking: Ranking
+    status: str
+    method: str
+    stats: dict[str, Any]
+    messages: list[str]
+
+
+def solve(
+    problem: Problem,
+    method: str = "auto",
+    time_limit_s: float = 20.0,
+    *,
+    improve_minimum: bool | None = None,
+) -> Result:
+    """Allocate places by the published rules and attach the independent checker's verdict.
+
+    `method="auto"` uses deferred acceptance (or serial dictatorship, its common-priority case)
+    whenever that is exact, and CP-SAT otherwise; "da" refuses instances it cannot solve exactly;
+    "cpsat" forces the CP-SAT model. `improve_minimum` runs CP-SAT after the fast minimum-share
+    rule (default: only with method "cpsat"). `time_limit_s` caps CP-SAT in deterministic time.
+    """
+    if method not in METHODS:
+        raise ProblemError(f"solve: method must be one of {', '.join(METHODS)}, got {method!r}")
+    started = time.perf_counter()
+    ctx = make_context(problem)
+    if problem.minimums:
+        improve = method == "cpsat" if improve_minimum is None else improve_minimum
+        outcome = _solve_minimum(ctx, improve, time_limit_s)
+    else:
+        outcome = _solve_plain(ctx, method, time_limit_s)
+    return _assemble(ctx, outcome, started)
+
+
+def make_context(problem: Problem) -> Context:
+    """Index capacities, shared limits and reserved places."""
+    return Context(
+        problem=problem,
+        capacity=[p.capacity for p in problem.programs],
+        order=base_order(problem),
+        limits=limit_table(problem),
+        reserves=reserve_table(problem, {}),
+    )
+
+
+def limit_table(problem: Problem) -> LimitTable | None:
+    """Turn the shared limits into index tables, or None when there are none."""
+    lim = problem.limits
+    if not lim.any():
+        return None
+    unis = sorted(lim.university)
+    fields = sorted(lim.field)
+    uni_index = {u: i for i, u in enumerate(unis)}
+    field_index = {f: i for i, f in enumerate(fields)}
+    return LimitTable(
+        total=lim.total,
+        university_of=[uni_index.get(p.university or "", -1) for p in problem.programs],
+        university_cap=[lim.university[u] for u in unis],
+        field_of=[field_index.get(p.field or "", -1) for p in problem.programs],
+        field_cap=[lim.field[f] for f in fields],
+        cost=[p.cost for p in problem.programs],
+        budget=lim.budget,
+    )
+
+
+def reserve_table(problem: Problem, extra: dict[str, list[int]]) -> Reserves:
+    """Index reserved places per program; `extra` adds places per group (minimum-share reserves)."""
+    groups = sorted({g for p in problem.programs for g in p.reserved} | set(extra))
+    flags: dict[str, Sequence[bool]] = {
+        g: [a.in_group(g) for a in problem.applicants] for g in groups
+    }
+    table: Reserves = {}
+    for i, prog in enumerate(problem.programs):
+        places = dict(prog.reserved)
+        for g, sizes in extra.items():
+            places[g] = max(places.get(g, 0), sizes[i])
+        entries = [(flags[g], n) for g, n in sorted(places.items()) if n > 0]
+        if entries:
+            table[i] = entries
+    return table
+
+
+def allocate(ctx: Context, ranking: Ranking, reserves: Reserves | None = None) -> list[int]:
+    """Run the exact fast path: serial dictatorship for one common order, otherwise DA."""
+    reserves = ctx.reserves if reserves is None else reserves
+    prefs, keys = ranking.prefs, ranking.keys
+    n = len(prefs)
+    if ranking.common and not reserves:
+        own = [k[0] if k else 0 for k in keys]
+        order = sorted(range(n), key=own.__getitem__)
+        return serial_dictatorship(order, prefs, ctx.capacity, n, ctx.limits)
+    if ctx.limits is not None:
+        raise ProblemError(
+            "limits: shared limits need one common priority order for deferred acceptance; "
+            "use method 'cpsat' (reserved places with shared limits are not supported)"
+        )
+    return deferred_acceptance(prefs, keys, ctx.capacity, reserves)
+
+
+def _needs_cpsat(ctx: Context, ranking: Ranking) -> bool:
+    if ctx.problem.ties != "lottery":
+        return True
+    return ctx.limits is not None and not ranking.common
+
+
+def _solve_plain(ctx: Context, method: str, time_limit_s: float) -> Outcome:
+    ranking = ctx.ranking()
+    needs = _needs_cpsat(ctx, ranking)
+    if method == "da" and needs:
+        raise ProblemError(
+            "method: deferred acceptance is not exact here (admit-all ties, or shared limits with "
+            "program-specific priorities); use method 'cpsat' or 'auto'"
+        )
+    if method == "cpsat" or needs:
+        if ctx.reserves:
+            raise ProblemError("programs: reserved places are not supported by the CP-SAT model")
+        sol = cpsat.solve_stable(ctx, ranking, time_limit_s)
+        return Outcome(sol.assign, ranking, sol.status, CPSAT_NAME, sol.stats, sol.messages)
+    assign = allocate(ctx, ranking)
+    return Outcome(assign, ranking, "optimal", DA_NAME, {}, [])
+
+
+def _solve_minimum(ctx: Context, improve: bool, time_limit_s: float) -> Outcome:
+    fast = minimums.fast_rule(ctx, allocate_with(ctx))
+    outcome = Outcome(fast.assign, fast.ranking, fast.status, DA_NAME, fast.stats, fast.messages)
+    if not improve or fast.status == "infeasible":
+        return outcome
+    better = cpsat.improve_minimum(ctx, fast, time_limit_s)
+    if better is None:
+        outcome.stats["cpsat"] = "no better allocation found"
+        return outcome
+    return Outcome(
+        better.assign,
+        fast.ranking,
+        better.status,
+        CPSAT_NAME,
+        {**fast.stats, **better.stats},
+        fast.messages,
+    )
+
+
+def allocate_with(ctx: Context) -> Callable[[Ranking, Reserves | None], list[int]]:
+    """Bind the fast path to a context for the minimum-share search."""
+    return lambda ranking, reserves: allocate(ctx, ranking, reserves)
+
+
+def _assemble(ctx: Context, out: Outcome, started: float) -> Result:
+    problem = ctx.problem
+    assignments = {
+        a.id: (problem.programs[p].id if p != UNASSIGNED else None)
+        for a, p in zip(problem.applicants, out.assign, strict=True)
+    }
+    certificate = check_assignments(problem, assignments)
+    load = [0] * len(problem.programs)
+    for p in out.assign:
+        if p != UNASSIGNED:
+            load[p] += 1
+    stats = dict(out.stats)
+    stats["placed"] = sum(load)
+    stats["extra_places"] = sum(max(0, n - c) for n, c in zip(load, ctx.capacity, strict=True))
+    stats["applicants"] = len(problem.applicants)
+    stats["programs"] = len(problem.programs)
+    stats["wall_time_s"] = round(time.perf_counter() - started, 4)
+    return Result(
+        status=out.status,
+        method=out.method,
+        input_sha256=problem.input_sha256,
+        solver_version=SOLVER_VERSION,
+        assignments=assignments,
+        cutoffs=program_cutoffs(problem, out.ranking, out.assign, load),
+        certificate=certificate,
+        stats=stats,
+        messages=out.messages,
+        exclusions=_exclusions(problem, out.ranking),
+    )
+
+
+def _exclusions(problem: Problem, ranking: Ranking) -> dict[str, dict[str, str]]:
+    return {
+        problem.applicants[a].id: {problem.programs[p].id: why for p, why in items}
+        for a, items in ranking.exclusions.items()
+    }
+
+
+def program_cutoffs(
+    problem: Problem, ranking: Ranking, assign: Sequence[int], load: Sequence[int]
+) -> dict[str, dict[str, Any]]:
+    """Publish each program's cutoff: the raw priority of the last regular applicant admitted."""
+    favoured = {m.group for m in problem.minimums}
+    groups = sorted(favoured | {g for p in problem.programs for g in p.reserved})
+    worst: dict[tuple[int, str | None], tuple[int, int]] = {}
+    protected = [0] * len(problem.programs)
+    for a, p in enumerate(assign):
+        if p == UNASSIGNED:
+            continue
+        if ranking.keys[a][ranking.prefs[a].index(p)] < 0:
+            protected[p] += 1
+            continue
+        raw = (_raw_key(problem, ranking, a, p), a)
+        app = problem.applicants[a]
+        slots: list[str | None] = [g for g in groups if app.in_group(g)]
+        # Policy: with a minimum share, the general cutoff is that of the other applicants.
+        if not favoured.intersection(slots):
+            slots.append(None)
+        for slot in slots:
+            if raw > worst.get((p, slot), (-(2**62), -1)):
+                worst[(p, slot)] = raw
+    out: dict[str, dict[str, Any]] = {}
+    for p, prog in enumerate(problem.programs):
+        entry = _describe(problem, ranking, prog.id, worst.get((p, None)))
+        entry.update(full=load[p] >= prog.capacity, admitted=load[p], protected=protected[p])
+        for g in groups:
+            if (p, g) in worst:
+                entry.setdefault("groups", {})[g] = _describe(
+                    problem, ranking, prog.id, worst[(p, g)]
+                )
+        out[prog.id] = entry
+    return out
+
+
+def _raw_key(problem: Problem, ranking: Ranking, a: int, p: int) -> int:
+    """Order by raw score (no bonus), then the base tie-break/lottery rank."""
+    score = problem.applicants[a].score_for(problem.programs[p].id)
+    return -round(score * ranking.scale) * len(ranking.base_rank) + ranking.base_rank[a]
+
+
+def _describe(
+    problem: Problem, ranking: Ranking, pid: str, worst: tuple[int, int] | None
+) -> dict[str, Any]:
+    if worst is None:
+        return {"score": None, "tiebreak": None, "lottery_rank": None}
+    a = worst[1]
+    app = problem.applicants[a]
+    return {
+        "applicant": app.id,
+        "score": app.score_for(pid),
+        "tiebreak": list(app.tiebreak),
+        "lottery_rank": ranking.lottery_rank[a],
+    }

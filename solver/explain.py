@@ -1,0 +1,88 @@
+"""Plain-words explanations: why each program ranked above an applicant's result was not theirs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from solver.priority import base_order
+from solver.problem import Applicant, Problem, ProblemError
+from solver.result import Result
+
+
+def explain(problem: Problem, result: Result | dict[str, Any], applicant_id: str) -> list[str]:
+    """Explain one applicant's result line by line; refuse unknown applicant ids."""
+    data = result.to_dict() if isinstance(result, Result) else result
+    apps = {a.id: a for a in problem.applicants}
+    if applicant_id not in apps:
+        raise ProblemError(f"explain: unknown applicant {applicant_id!r}")
+    app = apps[applicant_id]
+    own = data["assignments"].get(applicant_id)
+    lines = [_headline(app, own)]
+    _, lottery_rank = base_order(problem)
+    rank = lottery_rank[problem.applicants.index(app)]
+    excluded = data.get("exclusions", {}).get(applicant_id, {})
+    for pid in app.preferences:
+        if pid == own:
+            break
+        reason = _reason(problem, data, app, pid, excluded.get(pid), rank)
+        lines.append(f"- {pid}: {reason}")
+    return lines
+
+
+def explain_all(problem: Problem, result: Result) -> dict[str, list[str]]:
+    """Explain every applicant's result (for publishing with the round)."""
+    return {a.id: explain(problem, result, a.id) for a in problem.applicants}
+
+
+def _headline(app: Applicant, own: str | None) -> str:
+    if own is None:
+        return f"{app.id}: not placed in any of the {len(app.preferences)} programs listed."
+    return f"{app.id}: placed in {own} (choice {app.preferences.index(own) + 1})."
+
+
+def _reason(
+    problem: Problem, data: dict[str, Any], app: Applicant, pid: str, why: str | None, rank: int
+) -> str:
+    program = next(p for p in problem.programs if p.id == pid)
+    if why == "below_min_score":
+        return (
+            f"not eligible: the minimum score {program.min_score:g} is above your score "
+            f"{app.score_for(pid):g}"
+        )
+    if why is not None:
+        return "not considered: it is ranked below the place you hold or were guaranteed"
+    cutoff = data["cutoffs"].get(pid, {})
+    if not cutoff.get("full"):
+        if problem.limits.any():
+            return (
+                "it had free places, but a shared limit (university, field, total or budget) "
+                "was reached"
+            )
+        return "it had free places; this should not happen — ask for the round to be verified"
+    group = next((g for g in cutoff.get("groups", {}) if app.in_group(g)), None)
+    if group is not None and problem.minimums and problem.minimums[0].group == group:
+        cutoff = cutoff["groups"][group]
+    if cutoff.get("score") is None:
+        return "all places went to applicants holding a place or an upheld appeal"
+    return _compare(app, pid, cutoff, rank)
+
+
+def _compare(app: Applicant, pid: str, cutoff: dict[str, Any], rank: int) -> str:
+    mine = app.score_for(pid)
+    last = cutoff["score"]
+    if mine != last:
+        return f"full; the last place went to score {last:g}, yours is {mine:g}"
+    tb_last = cutoff.get("tiebreak") or []
+    if list(app.tiebreak) != list(tb_last):
+        return (
+            f"full; same score {mine:g}, decided by the tie-break values: last admitted "
+            f"{_fmt(tb_last)}, yours {_fmt(app.tiebreak)}"
+        )
+    return (
+        f"full; same score and tie-break values, decided by the published lottery: "
+        f"last admitted lottery rank {cutoff.get('lottery_rank')}, yours {rank}"
+    )
+
+
+def _fmt(values: Any) -> str:
+    return "[" + ", ".join(f"{v:g}" for v in values) + "]"
