@@ -217,22 +217,40 @@ def _usage(audit: _Audit, admitted: dict[str, list[Applicant]]) -> dict[str, dic
     return used
 
 
-def _has_room(audit: _Audit, used: dict[str, dict[str, float]], pid: str, own: str | None) -> bool:
-    """Could the applicant move to `pid` (leaving `own`) without breaking any shared limit?"""
+def _has_room(
+    audit: _Audit, used: dict[str, dict[str, float]], pid: str, *leaving: str | None
+) -> bool:
+    """Could someone take `pid` once the places in `leaving` are freed, within shared limits?"""
     lim = audit.problem.limits
-    new, old = audit.programs[pid], audit.programs.get(own or "")
-    if lim.total is not None and used["total"][""] - (old is not None) + 1 > lim.total:
+    new = audit.programs[pid]
+    gone = [audit.programs[q] for q in leaving if q is not None]
+    if lim.total is not None and used["total"][""] - len(gone) + 1 > lim.total:
         return False
     for kind, caps in (("university", lim.university), ("field", lim.field)):
         name = getattr(new, kind)
         if name in caps:
-            leaving = old is not None and getattr(old, kind) == name
-            if used[kind].get(name, 0) - leaving + 1 > caps[name]:
+            freed = sum(1 for old in gone if getattr(old, kind) == name)
+            if used[kind].get(name, 0) - freed + 1 > caps[name]:
                 return False
     if lim.budget is not None:
-        spent = used["budget"][""] - (old.cost if old else 0) + new.cost
+        spent = used["budget"][""] - sum(old.cost for old in gone) + new.cost
         return spent <= lim.budget + 1e-9
     return True
+
+
+def _limit_envy(
+    audit: _Audit,
+    used: dict[str, dict[str, float]],
+    worst: dict[tuple[str, bool | None], Key],
+    key: Key,
+    pid: str,
+    own: str | None,
+) -> bool:
+    """Shared limits: could the applicant replace someone of lower priority under the limit?"""
+    for (q, side), w in worst.items():
+        if side is None and q != own and key < w and _has_room(audit, used, pid, own, q):
+            return True
+    return False
 
 
 def _check_minimum(audit: _Audit) -> bool:
@@ -259,6 +277,7 @@ def _check_envy(audit: _Audit, admitted: dict[str, list[Applicant]]) -> int:
     lottery = audit.problem.ties != "admit_all"
     worst = _worst_keys(audit, admitted, favoured, lottery)
     used = _usage(audit, admitted)
+    limited = audit.problem.limits.any() and favoured is None
     passed = 0
     for app in audit.problem.applicants:
         own = audit.assignments[app.id]
@@ -279,20 +298,35 @@ def _check_envy(audit: _Audit, admitted: dict[str, list[Applicant]]) -> int:
                     f"{app.id}: passed over at {pid} by lower priority",
                     "justified_envy_pairs",
                 )
-            elif (
-                not reserved
-                and len(admitted[pid]) < audit.programs[pid].capacity
-                and _has_room(audit, used, pid, own)
-            ):
-                audit.fail(
-                    "no_waste_ok",
-                    f"{app.id}: left out of a free place at {pid}",
-                    "wasted_place_pairs",
-                )
+            elif not reserved and len(admitted[pid]) < audit.programs[pid].capacity:
+                _check_free_place(audit, used, worst, app, key, pid, own, limited)
             if favoured is not None and not member and (pid, True) in worst:
                 was_passed |= key < worst[(pid, True)]
         passed += was_passed
     return passed
+
+
+def _check_free_place(
+    audit: _Audit,
+    used: dict[str, dict[str, float]],
+    worst: dict[tuple[str, bool | None], Key],
+    app: Applicant,
+    key: Key,
+    pid: str,
+    own: str | None,
+    limited: bool,
+) -> None:
+    """A free place must be blocked by a shared limit that only higher priority fills."""
+    if _has_room(audit, used, pid, own):
+        audit.fail(
+            "no_waste_ok", f"{app.id}: left out of a free place at {pid}", "wasted_place_pairs"
+        )
+    elif limited and _limit_envy(audit, used, worst, key, pid, own):
+        audit.fail(
+            "no_envy_ok",
+            f"{app.id}: kept out of {pid} by a shared limit filled with lower priority",
+            "justified_envy_pairs",
+        )
 
 
 def _worst_keys(

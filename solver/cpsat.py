@@ -151,14 +151,17 @@ class StableModel(_Base):
             lv = levels[(a, i)]
             # Nobody below the cutoff is admitted.
             m.add_implication(here, opened[lv])
-            # Whoever is above the cutoff gets this program or a better one.
-            self._stable(m, opened[lv], self.at_or_above(a, i), f"{a}_{i}")
+            # Whoever is above the program's cutoff and its limits' cutoffs gets it or better.
+            gates = self.limit_full.gates(a, i) if self.limit_full is not None else []
+            self._stable(m, [opened[lv], *gates], self.at_or_above(a, i), f"{a}_{i}")
             # A cutoff excludes someone only when the program or one of its limits is full.
             self._no_waste(p, a, i, opened[lv])
         if self.ctx.problem.ties == "admit_all":
             self._ties_capacity(p, opened)
 
-    def _stable(self, m: cp_model.CpModel, cond: cp_model.IntVar, held: Any, name: str) -> None:
+    def _stable(
+        self, m: cp_model.CpModel, cond: list[cp_model.IntVar], held: Any, name: str
+    ) -> None:
         if self.soft:
             slack = m.new_bool_var(f"unstable_{name}")
             self.slack.append(slack)
@@ -170,7 +173,7 @@ class StableModel(_Base):
         m = self.model
         reasons: list[Any] = [opened, self.full[p]]
         if self.limit_full is not None:
-            reasons.extend(self.limit_full.blocking(p, a))
+            reasons.extend(self.limit_full.budget_blocks(p, a))
         if self.soft:
             slack = m.new_bool_var(f"waste_{a}_{i}")
             self.slack.append(slack)
@@ -224,6 +227,9 @@ class _SharedLimits:
             full = m.new_bool_var(f"limit_full_{j}")
             m.add(load >= cap).only_enforce_if(full)
             self.full.append(full)
+        self.gate: dict[tuple[int, int], list[cp_model.IntVar]] = {}
+        for j in range(len(self.groups)):
+            self._limit_cutoff(j)
         self.cost = [round(c * COST_SCALE) for c in lim.cost]
         self.budget = None if lim.budget is None else round(lim.budget * COST_SCALE)
         if self.budget is not None:
@@ -240,26 +246,45 @@ class _SharedLimits:
         for p in programs:
             self.of_program[p].append(j)
 
-    def blocking(self, p: int, a: int) -> list[cp_model.IntVar]:
-        """Literals meaning 'a shared limit stops applicant a from moving to program p'."""
+    def _limit_cutoff(self, j: int) -> None:
+        """A shared limit has its own cutoff over everyone competing for places under it."""
+        base = self.base
+        m = base.model
+        entries = [
+            (base.key(a, i), a, i)
+            for p in self.groups[j][0]
+            for a, i in base.by_program[p]
+            if base.key(a, i) >= 0
+        ]
+        keys = sorted({k for k, _, _ in entries})
+        rank = {k: r for r, k in enumerate(keys)}
+        # limit_open[j][l]: priority level l is at or above the limit's cutoff.
+        opened = [m.new_bool_var(f"limit_open_{j}_{lv}") for lv in range(len(keys))]
+        for lv in range(len(keys) - 1):
+            m.add_implication(opened[lv + 1], opened[lv])
+        for k, a, i in entries:
+            lit = opened[rank[k]]
+            m.add_implication(base.placed[a][i], lit)
+            self.gate.setdefault((a, i), []).append(lit)
+        if opened:
+            # The limit's cutoff excludes someone only when the limit is reached.
+            m.add_implication(opened[-1].Not(), self.full[j])
+
+    def gates(self, a: int, i: int) -> list[cp_model.IntVar]:
+        """Literals 'above the cutoff of every limit over this choice'."""
+        return self.gate.get((a, i), [])
+
+    def budget_blocks(self, p: int, a: int) -> list[cp_model.IntVar]:
+        """Literal meaning 'the budget stops applicant a from moving to program p'."""
+        if self.budget is None:
+            return []
         m = self.base.model
         row = self.base.placed[a]
         plist = self.base.ranking.prefs[a]
-        out: list[cp_model.IntVar] = []
-        for j in self.of_program[p]:
-            members = set(self.groups[j][0])
-            inside = [row[i] for i, q in enumerate(plist) if q in members]
-            lit = m.new_bool_var("")
-            m.add_implication(lit, self.full[j])
-            if inside:  # leaving a place under the same limit frees room for the move
-                m.add(sum(inside) == 0).only_enforce_if(lit)
-            out.append(lit)
-        if self.budget is not None:
-            lit = m.new_bool_var("")
-            own_cost = sum(self.cost[q] * row[i] for i, q in enumerate(plist))
-            m.add(self.spent - own_cost + self.cost[p] >= self.budget + 1).only_enforce_if(lit)
-            out.append(lit)
-        return out
+        lit = m.new_bool_var("")
+        own_cost = sum(self.cost[q] * row[i] for i, q in enumerate(plist))
+        m.add(self.spent - own_cost + self.cost[p] >= self.budget + 1).only_enforce_if(lit)
+        return [lit]
 
 
 def _tiebreak_classes(ctx: Context) -> list[int]:
@@ -291,7 +316,12 @@ def solve_stable(ctx: Context, ranking: Ranking, time_limit_s: float) -> Solutio
         if code != cp_model.INFEASIBLE:
             break
     empty = [UNASSIGNED] * len(ranking.prefs)
-    return Solution(empty, "infeasible", {}, ["CP-SAT found no allocation within the time limit"])
+    why = (
+        "no allocation keeps every held and guaranteed place within the shared limits"
+        if code == cp_model.INFEASIBLE
+        else "CP-SAT found no allocation within the time limit"
+    )
+    return Solution(empty, "infeasible", {}, [why])
 
 
 def _stable_solution(

@@ -1,0 +1,292 @@
+"""Small named instances with hand-worked answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from solver import check, explain, parse_problem, solve
+from tests.solver.strategies import lottery
+
+
+def make(programs: list[dict[str, Any]], applicants: list[dict[str, Any]], **extra: Any) -> Any:
+    return parse_problem({"seed": 7, "programs": programs, "applicants": applicants, **extra})
+
+
+def app(aid: str, score: float, *prefs: str, **extra: Any) -> dict[str, Any]:
+    return {"id": aid, "score": score, "preferences": list(prefs), **extra}
+
+
+def test_higher_score_wins_and_loser_takes_second_choice() -> None:
+    problem = make(
+        [{"id": "P1", "capacity": 1}, {"id": "P2", "capacity": 1}],
+        [app("A1", 10, "P1", "P2"), app("A2", 12, "P1"), app("A3", 5, "P1", "P2")],
+    )
+    result = solve(problem)
+    assert result.assignments == {"A1": "P2", "A2": "P1", "A3": None}
+    assert result.status == "optimal"
+    assert result.certificate["ok"]
+
+
+def test_tie_decided_by_tiebreak_highest_first() -> None:
+    problem = make(
+        [{"id": "P1", "capacity": 1}],
+        [app("A1", 90, "P1", tiebreak=[3, 1]), app("A2", 90, "P1", tiebreak=[3, 2])],
+    )
+    assert solve(problem).assignments == {"A1": None, "A2": "P1"}
+
+
+def test_tie_decided_by_published_lottery_lowest_first() -> None:
+    problem = make(
+        [{"id": "P1", "capacity": 1}],
+        [app("A1", 90, "P1", tiebreak=[1]), app("A2", 90, "P1", tiebreak=[1])],
+    )
+    winner = min(("A1", "A2"), key=lambda a: lottery(7, a))
+    result = solve(problem)
+    assert result.assignments[winner] == "P1"
+    loser = "A2" if winner == "A1" else "A1"
+    assert "published lottery" in explain(problem, result, loser)[1]
+
+
+def test_program_specific_score_changes_priority() -> None:
+    problem = make(
+        [{"id": "P1", "capacity": 1}, {"id": "P2", "capacity": 1}],
+        [
+            app("A1", 100, "P1", "P2", program_scores={"P1": 80}),
+            app("A2", 90, "P1", "P2"),
+        ],
+    )
+    assert solve(problem).assignments == {"A1": "P2", "A2": "P1"}
+
+
+def test_below_min_score_is_excluded_with_reason() -> None:
+    problem = make(
+        [{"id": "P1", "capacity": 5, "min_score": 75}, {"id": "P2", "capacity": 5}],
+        [app("A1", 70, "P1", "P2")],
+    )
+    result = solve(problem)
+    assert result.assignments == {"A1": "P2"}
+    assert result.exclusions == {"A1": {"P1": "below_min_score"}}
+    assert "minimum score 75" in explain(problem, result, "A1")[1]
+
+
+def test_reserved_place_goes_to_best_group_member_after_open_places() -> None:
+    problem = make(
+        [{"id": "P1", "capacity": 2, "reserved": {"gender=F": 1}}],
+        [
+            app("M1", 100, "P1", groups={"gender": "M"}),
+            app("M2", 90, "P1", groups={"gender": "M"}),
+            app("F1", 80, "P1", groups={"gender": "F"}),
+            app("F2", 70, "P1", groups={"gender": "F"}),
+        ],
+    )
+    result = solve(problem)
+    assert result.assignments == {"M1": "P1", "M2": None, "F1": "P1", "F2": None}
+    assert result.certificate["ok"]
+
+
+def test_unused_reserved_places_revert_to_open() -> None:
+    problem = make(
+        [{"id": "P1", "capacity": 2, "reserved": {"gender=F": 1}}],
+        [app("M1", 100, "P1", groups={"gender": "M"}), app("M2", 90, "P1")],
+    )
+    assert solve(problem).assignments == {"M1": "P1", "M2": "P1"}
+
+
+def test_holder_moves_up_when_a_better_place_frees() -> None:
+    problem = make(
+        [{"id": "P1", "capacity": 1}, {"id": "P2", "capacity": 1}],
+        [app("A1", 50, "P1", "P2", held="P2"), app("A2", 99, "P2", "P1")],
+    )
+    # P1 is free, so A1 moves up and the place A1 held returns to the pool for A2.
+    assert solve(problem).assignments == {"A1": "P1", "A2": "P2"}
+
+
+def test_holder_keeps_place_against_higher_score() -> None:
+    problem = make(
+        [{"id": "P1", "capacity": 1}, {"id": "P2", "capacity": 1}],
+        [
+            app("A1", 50, "P1", "P2", held="P2"),
+            app("A2", 99, "P2"),
+            app("A3", 98, "P1"),
+        ],
+    )
+    # A2 outranks A1 but cannot take P2, which A1 holds; P1 went to A3.
+    assert solve(problem).assignments == {"A1": "P2", "A2": None, "A3": "P1"}
+
+
+def test_holder_is_never_moved_down_or_out() -> None:
+    problem = make(
+        [{"id": "P1", "capacity": 1}, {"id": "P2", "capacity": 1}, {"id": "P3", "capacity": 1}],
+        [app("A1", 10, "P1", "P2", "P3", held="P2"), app("A2", 99, "P1", "P2")],
+    )
+    result = solve(problem)
+    assert result.assignments == {"A1": "P2", "A2": "P1"}
+    assert result.exclusions["A1"] == {"P3": "below_held_or_guaranteed_program"}
+
+
+def test_upheld_appeal_gets_an_extra_place_when_full() -> None:
+    problem = make(
+        [{"id": "P1", "capacity": 2}],
+        [
+            app("A1", 90, "P1", held="P1"),
+            app("A2", 80, "P1", held="P1"),
+            app("A3", 60, "P1", guaranteed="P1"),
+        ],
+    )
+    result = solve(problem)
+    assert result.assignments == {"A1": "P1", "A2": "P1", "A3": "P1"}
+    assert result.stats["extra_places"] == 1
+    assert result.certificate["ok"]
+
+
+def test_appeal_uses_a_free_place_without_extra() -> None:
+    problem = make(
+        [{"id": "P1", "capacity": 2}],
+        [app("A1", 90, "P1", held="P1"), app("A3", 60, "P1", guaranteed="P1")],
+    )
+    result = solve(problem)
+    assert result.stats["extra_places"] == 0
+    assert result.assignments["A3"] == "P1"
+
+
+def test_university_limit_with_common_priority_is_serial_dictatorship() -> None:
+    problem = make(
+        [
+            {"id": "P1", "capacity": 2, "university": "U"},
+            {"id": "P2", "capacity": 2, "university": "U"},
+            {"id": "P3", "capacity": 2, "university": "V"},
+        ],
+        [app("A1", 9, "P1"), app("A2", 8, "P2", "P3"), app("A3", 7, "P1", "P3")],
+        limits={"university": {"U": 2}},
+    )
+    result = solve(problem)
+    assert result.assignments == {"A1": "P1", "A2": "P2", "A3": "P3"}
+    assert result.method == "deferred-acceptance"
+    assert solve(problem, method="cpsat").assignments == result.assignments
+
+
+def test_shared_limit_with_program_scores_goes_to_cpsat() -> None:
+    problem = make(
+        [{"id": "P1", "capacity": 1, "field": "ICT"}, {"id": "P2", "capacity": 1, "field": "ICT"}],
+        [
+            app("A1", 9, "P1", "P2", program_scores={"P2": 1}),
+            app("A2", 8, "P2", "P1"),
+        ],
+        limits={"field": {"ICT": 1}},
+    )
+    result = solve(problem)
+    assert result.method == "cp-sat"
+    assert result.certificate["ok"]
+    assert result.placed == 1
+
+
+def test_admit_all_tied_at_last_place() -> None:
+    problem = make(
+        [{"id": "P1", "capacity": 1}],
+        [app("A1", 9, "P1"), app("A2", 9, "P1"), app("A3", 8, "P1")],
+        policy={"ties": "admit_all"},
+    )
+    result = solve(problem)
+    assert result.assignments == {"A1": "P1", "A2": "P1", "A3": None}
+    assert result.certificate["ok"]
+
+
+def test_bonus_minimum_uses_smallest_bonus() -> None:
+    problem = make(
+        [{"id": "P1", "capacity": 2}],
+        [
+            app("M1", 100, "P1", groups={"gender": "M"}),
+            app("M2", 95, "P1", groups={"gender": "M"}),
+            app("F1", 93, "P1", groups={"gender": "F"}),
+            app("F2", 80, "P1", groups={"gender": "F"}),
+        ],
+        minimums=[{"group": "gender=F", "at_least_share": 0.5, "rule": "bonus"}],
+    )
+    result = solve(problem)
+    assert result.assignments == {"M1": "P1", "M2": None, "F1": "P1", "F2": None}
+    # 93 + 2 ties 95: F1 wins that tie only if the published lottery says so.
+    assert result.stats["bonus"] == (2.0 if lottery(7, "F1") < lottery(7, "M2") else 3.0)
+    assert result.certificate["ok"] and result.certificate["passed_over"] == 1
+
+
+def test_reserve_minimum_sizes_reserves() -> None:
+    problem = make(
+        [{"id": "P1", "capacity": 2}],
+        [
+            app("M1", 100, "P1", groups={"gender": "M"}),
+            app("M2", 95, "P1", groups={"gender": "M"}),
+            app("F2", 80, "P1", groups={"gender": "F"}),
+        ],
+        minimums=[{"group": "gender=F", "at_least_share": 0.5, "rule": "reserve"}],
+    )
+    result = solve(problem)
+    assert result.assignments == {"M1": "P1", "M2": None, "F2": "P1"}
+    assert result.certificate["ok"]
+
+
+def test_infeasible_minimum_says_why_in_plain_words() -> None:
+    apps = [app(f"M{i}", 90, "P1", groups={"gender": "M"}) for i in range(8)]
+    apps.append(app("F1", 50, "P1", groups={"gender": "F"}))
+    problem = make(
+        [{"id": "P1", "capacity": 5}],
+        apps,
+        minimums=[{"group": "gender=F", "at_least_share": 0.4, "rule": "bonus"}],
+    )
+    result = solve(problem)
+    assert result.status == "infeasible"
+    assert result.messages == [
+        "at least 40% applicants with gender F needs 2 of them placed among 5; "
+        "only 1 eligible applicants with gender F applied"
+    ]
+    assert not result.certificate["minimum_share_ok"]
+
+
+def test_cpsat_improves_minimum_share_without_getting_worse() -> None:
+    problem = make(
+        [{"id": "P1", "capacity": 1}, {"id": "P2", "capacity": 1}],
+        [
+            app("M1", 100, "P1", "P2", groups={"gender": "M"}),
+            app("M2", 90, "P2", groups={"gender": "M"}),
+            app("F1", 50, "P2", "P1", groups={"gender": "F"}),
+        ],
+        minimums=[{"group": "gender=F", "at_least_share": 0.5, "rule": "bonus"}],
+    )
+    fast = solve(problem)
+    exact = solve(problem, method="cpsat")
+    assert exact.stats["passed_over"] <= fast.stats["passed_over"]
+    assert exact.certificate["ok"] and exact.certificate["minimum_share_ok"]
+    assert exact.status == "optimal"
+
+
+def test_checker_reports_violations() -> None:
+    problem = make(
+        [{"id": "P1", "capacity": 1}, {"id": "P2", "capacity": 1, "min_score": 50}],
+        [app("A1", 10, "P1", "P2"), app("A2", 12, "P1"), app("A3", 5, "P1")],
+    )
+    result = solve(problem)
+    bad = type("R", (), {"assignments": {"A1": "P1", "A2": None, "A3": "P1"}})()
+    cert = check(problem, bad)
+    assert not cert["ok"]
+    assert not cert["capacity_ok"]
+    assert cert["justified_envy_pairs"] >= 1
+    assert check(problem, result)["ok"]
+
+
+def test_output_is_byte_identical_and_independent_of_file_order() -> None:
+    programs = [{"id": "P1", "capacity": 1}, {"id": "P2", "capacity": 2}]
+    apps = [app("A1", 10, "P1", "P2"), app("A2", 12, "P1"), app("A3", 5, "P2", "P1")]
+    first = solve(make(programs, apps)).to_json()
+    again = solve(make(programs[::-1], apps[::-1])).to_json()
+    assert first == again
+    assert "wall_time_s" not in first
+
+
+@pytest.mark.parametrize("method", ["da", "cpsat"])
+def test_forced_methods_agree(method: str) -> None:
+    problem = make(
+        [{"id": "P1", "capacity": 1}, {"id": "P2", "capacity": 1}],
+        [app("A1", 10, "P1", "P2"), app("A2", 12, "P2", "P1"), app("A3", 11, "P1")],
+    )
+    assert solve(problem, method).assignments == {"A1": None, "A2": "P2", "A3": "P1"}

@@ -1,0 +1,201 @@
+"""Property tests over generated problems (about 600 instances in the default run)."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import warnings
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from solver import parse_problem, solve
+from tests.solver.strategies import lottery, problems
+
+COMMON: dict[str, Any] = {"deadline": None, "database": None, "derandomize": True}
+FAST = settings(max_examples=120, suppress_health_check=[HealthCheck.too_slow], **COMMON)
+SLOW = settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow], **COMMON)
+
+
+@FAST
+@given(problems(held=True, guaranteed=True, reserved=True))
+def test_checker_passes_on_every_da_result(data: dict[str, Any]) -> None:
+    result = solve(parse_problem(data))
+    assert result.certificate["ok"], result.certificate["violations"]
+
+
+@SLOW
+@given(
+    st.one_of(
+        problems(limits=True, program_scores=False),
+        problems(limits=True, held=True),
+        problems(minimum="bonus", held=True),
+        problems(minimum="reserve"),
+    )
+)
+def test_checker_passes_with_limits_and_minimums(data: dict[str, Any]) -> None:
+    result = solve(parse_problem(data))
+    cert = result.certificate
+    if result.status == "infeasible":
+        # An impossible minimum share, or shared limits below the places already held.
+        assert result.messages
+        assert cert["minimum_share_ok"] is False or not cert["holders_ok"]
+        return
+    assert cert["ok"], (result.method, cert["violations"])
+
+
+def _priority(data: dict[str, Any], app: dict[str, Any], pid: str) -> tuple[Any, ...]:
+    score = app.get("program_scores", {}).get(pid, app["score"])
+    standing = 0 if app.get("held") == pid else 1
+    tb = tuple(-t for t in app.get("tiebreak", []))
+    return (standing, -score, tb, lottery(data["seed"], app["id"]))
+
+
+def brute_force(data: dict[str, Any]) -> dict[str, str | None]:
+    """Enumerate every matching; keep the stable ones; return the applicant-optimal one."""
+    progs = {p["id"]: p for p in data["programs"]}
+    apps = data["applicants"]
+
+    def eligible(app: dict[str, Any]) -> list[str]:
+        out = []
+        for pid in app["preferences"]:
+            score = app.get("program_scores", {}).get(pid, app["score"])
+            if app.get("held") == pid or score >= progs[pid].get("min_score", -1):
+                out.append(pid)
+            if app.get("held") == pid:
+                break
+        return out
+
+    options = [[*eligible(a), None] for a in apps]
+    stable = []
+    for combo in itertools.product(*options):
+        load: dict[str, list[dict[str, Any]]] = {p: [] for p in progs}
+        for app, pid in zip(apps, combo, strict=True):
+            if pid is not None:
+                load[pid].append(app)
+        if any(len(v) > progs[p]["capacity"] for p, v in load.items()):
+            continue
+        if any(a.get("held") and pid is None for a, pid in zip(apps, combo, strict=True)):
+            continue
+        if _is_stable(data, apps, combo, load, progs, options):
+            stable.append(combo)
+    best = min(stable, key=lambda c: sum(options[i].index(p) for i, p in enumerate(c)))
+    for other in stable:  # the applicant-optimal stable matching is weakly best for everyone
+        assert all(options[i].index(best[i]) <= options[i].index(o) for i, o in enumerate(other))
+    return {a["id"]: p for a, p in zip(apps, best, strict=True)}
+
+
+def _is_stable(
+    data: dict[str, Any],
+    apps: list[dict[str, Any]],
+    combo: tuple[str | None, ...],
+    load: dict[str, list[dict[str, Any]]],
+    progs: dict[str, dict[str, Any]],
+    options: list[list[str | None]],
+) -> bool:
+    for i, app in enumerate(apps):
+        own = combo[i]
+        for pid in options[i]:
+            if pid == own or pid is None:
+                break
+            if len(load[pid]) < progs[pid]["capacity"]:
+                return False
+            mine = _priority(data, app, pid)
+            if any(mine < _priority(data, b, pid) for b in load[pid]):
+                return False
+    return True
+
+
+@FAST
+@given(problems(max_applicants=5, max_programs=3, max_capacity=2, held=True))
+def test_equals_brute_force_oracle_on_tiny_instances(data: dict[str, Any]) -> None:
+    assert solve(parse_problem(data)).assignments == brute_force(data)
+
+
+@SLOW
+@given(problems(max_applicants=7, held=True, guaranteed=True))
+def test_cpsat_equals_deferred_acceptance_without_side_constraints(data: dict[str, Any]) -> None:
+    problem = parse_problem(data)
+    assert solve(problem, "cpsat").assignments == solve(problem, "da").assignments
+
+
+@SLOW
+@given(problems(max_applicants=7, limits=True, program_scores=False))
+def test_cpsat_equals_serial_dictatorship_with_shared_limits(data: dict[str, Any]) -> None:
+    data.get("limits", {})["budget"] = None  # budget envy is not a cutoff; see README
+    problem = parse_problem(data)
+    assert solve(problem, "cpsat").assignments == solve(problem, "da").assignments
+
+
+@SLOW
+@given(problems(max_applicants=8, minimum="bonus"))
+def test_cpsat_never_worse_than_fast_minimum_rule(data: dict[str, Any]) -> None:
+    problem = parse_problem(data)
+    fast = solve(problem)
+    exact = solve(problem, "cpsat", time_limit_s=5)
+    if fast.status == "infeasible":
+        return
+    assert exact.stats["passed_over"] <= fast.stats["passed_over"]
+    assert exact.certificate["ok"], exact.certificate["violations"]
+
+
+@SLOW
+@given(problems(held=True, reserved=True, minimum="bonus"), st.randoms(use_true_random=False))
+def test_shuffled_input_gives_byte_identical_output(
+    data: dict[str, Any], rnd: random.Random
+) -> None:
+    first = solve(parse_problem(data)).to_json()
+    shuffled = dict(data)
+    shuffled["programs"] = rnd.sample(data["programs"], len(data["programs"]))
+    shuffled["applicants"] = rnd.sample(data["applicants"], len(data["applicants"]))
+    assert solve(parse_problem(shuffled)).to_json() == first
+
+
+@FAST
+@given(problems(held=True, guaranteed=True, reserved=True))
+def test_no_holder_or_appellant_is_worse_off(data: dict[str, Any]) -> None:
+    result = solve(parse_problem(data))
+    for app in data["applicants"]:
+        owed = app.get("held") or app.get("guaranteed")
+        if owed is None:
+            continue
+        got = result.assignments[app["id"]]
+        assert got is not None
+        assert app["preferences"].index(got) <= app["preferences"].index(owed)
+
+
+@SLOW
+@given(problems(max_applicants=8, min_scores=False, program_scores=True))
+def test_matches_matching_package_hospital_resident(data: dict[str, Any]) -> None:
+    from matching.games import HospitalResident
+
+    open_ids = {p["id"] for p in data["programs"] if p["capacity"] > 0}
+    apps = [
+        {**a, "preferences": [p for p in a["preferences"] if p in open_ids]}
+        for a in data["applicants"]
+    ]
+    apps = [a for a in apps if a["preferences"]]
+    progs = [p for p in data["programs"] if any(p["id"] in a["preferences"] for a in apps)]
+    if not apps or not progs:
+        return
+    resident_prefs = {a["id"]: list(a["preferences"]) for a in apps}
+    hospital_prefs = {
+        p["id"]: sorted(
+            (a["id"] for a in apps if p["id"] in a["preferences"]),
+            key=lambda aid: _priority(data, next(a for a in apps if a["id"] == aid), p["id"]),
+        )
+        for p in progs
+    }
+    capacities = {p["id"]: p["capacity"] for p in progs}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the package warns about players it leaves out
+        game = HospitalResident.create_from_dictionaries(resident_prefs, hospital_prefs, capacities)
+        matching = game.solve(optimal="resident")
+    theirs = {r.name: None for r in game.residents}
+    for hospital, residents in matching.items():
+        for resident in residents:
+            theirs[resident.name] = hospital.name
+    ours = solve(parse_problem(data)).assignments
+    assert {aid: ours[aid] for aid in theirs} == theirs
+    assert all(ours[a["id"]] is None for a in data["applicants"] if a["id"] not in theirs)
