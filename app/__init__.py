@@ -7,9 +7,8 @@ import os
 import secrets
 from typing import Any
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import get_locale
-from flask_login import current_user
 
 from app.config import Config, DevelopmentConfig
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -165,15 +164,16 @@ def register_template_helpers(app: Flask) -> None:
     def _globals() -> dict[str, Any]:
         locale = get_locale()
         code = str(locale) if locale else "en"
-        return {
+        values: dict[str, Any] = {
             "lang_code": code,
             "lang_tag": code.replace("_", "-"),
             "text_dir": locale.text_direction if locale else "ltr",
             "LANGUAGES": app.config["LANGUAGES"],
-            "csp_nonce": g.get("csp_nonce", ""),
-            "session_lang": session.get("lang"),
-            "current_user": current_user,
         }
+        if has_request_context():  # e-mails are also rendered by the worker
+            values["csp_nonce"] = g.get("csp_nonce", "")
+            values["session_lang"] = session.get("lang")
+        return values
 
     from app.i18n import register_filters
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 RTL_LANGUAGES = frozenset({"fa_AF", "ps"})
 
@@ -29,6 +30,8 @@ def normalise_language(code: str | None) -> str | None:
 
 def select_locale() -> str:
     """Pick ?lang=, then the session, then the signed-in user's choice, then the browser."""
+    if not has_request_context():
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])  # worker, CLI
     chosen = normalise_language(request.args.get("lang"))
     if chosen:
         session["lang"] = chosen
@@ -49,6 +52,8 @@ def select_locale() -> str:
 
 def select_timezone() -> str:
     """Show times in the user's zone (Kazakhstan by default)."""
+    if not has_request_context():
+        return str(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     if current_user and current_user.is_authenticated and current_user.timezone:
         return str(current_user.timezone)
     return str(current_app.config["BABEL_DEFAULT_TIMEZONE"])
@@ -77,3 +82,8 @@ def register_filters(app: Flask) -> None:
         except (TypeError, ValueError):
             return str(value)
         return "<5" if 0 < number < 5 else str(number)
+
+
+def language_choices() -> list[SelectChoice]:
+    """Return the five languages as select options, each named in its own language."""
+    return [SelectChoice(code, name) for code, name in current_app.config["LANGUAGES"].items()]

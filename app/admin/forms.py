@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
 from app.auth.forms import EMAIL_INVALID, REQUIRED
@@ -19,9 +20,9 @@ class StaffForm(FlaskForm):
     role = SelectField(
         _l("Role"),
         choices=[
-            ("ministry", _l("Ministry officer")),
-            ("university", _l("University officer")),
-            ("admin", _l("Administrator")),
+            SelectChoice("ministry", _l("Ministry officer")),
+            SelectChoice("university", _l("University officer")),
+            SelectChoice("admin", _l("Administrator")),
         ],
         validators=[DataRequired(REQUIRED)],
     )
@@ -41,6 +42,9 @@ class StaffForm(FlaskForm):
 class StatusForm(FlaskForm):
     status = SelectField(
         _l("Status"),
-        choices=[("active", _l("Active")), ("deactivated", _l("Deactivated"))],
+        choices=[
+            SelectChoice("active", _l("Active")),
+            SelectChoice("deactivated", _l("Deactivated")),
+        ],
         validators=[DataRequired(REQUIRED)],
     )

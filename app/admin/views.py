@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from app.admin import bp
 from app.admin.forms import StaffForm, StatusForm
 from app.extensions import db
+from app.i18n import language_choices
 from app.models import University, User, UserRole, UserStatus
 from app.services import accounts
 from app.services.errors import ServiceError
@@ -34,10 +36,10 @@ def users() -> str:
 def _staff_form() -> StaffForm:
     form = StaffForm()
     universities = db.session.scalars(select(University).order_by(University.code)).all()
-    form.university_id.choices = [(0, "—")] + [
-        (u.id, f"{u.code} · {u.name_en}") for u in universities
+    form.university_id.choices = [SelectChoice("0", "—")] + [
+        SelectChoice(str(u.id), f"{u.code} · {u.name_en}") for u in universities
     ]
-    form.language.choices = list(current_app.config["LANGUAGES"].items())
+    form.language.choices = language_choices()
     return form
 
 

@@ -11,9 +11,15 @@ REQUIRED = _l("This field is required.")
 EMAIL_INVALID = _l("Enter an e-mail address like name@example.com.")
 
 
+def strip(value: str | None) -> str | None:
+    """Drop spaces people paste around an e-mail address."""
+    return value.strip() if isinstance(value, str) else value
+
+
 class LoginForm(FlaskForm):
     email = EmailField(
         _l("E-mail address"),
+        filters=[strip],
         validators=[DataRequired(REQUIRED), Email(EMAIL_INVALID), Length(max=254)],
     )
     password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED), Length(max=200)])
@@ -26,6 +32,7 @@ class RegisterForm(FlaskForm):
     )
     email = EmailField(
         _l("E-mail address"),
+        filters=[strip],
         validators=[DataRequired(REQUIRED), Email(EMAIL_INVALID), Length(max=254)],
     )
     language = SelectField(_l("Language for messages"), validators=[DataRequired(REQUIRED)])
@@ -52,6 +59,7 @@ class RegisterForm(FlaskForm):
 class EmailOnlyForm(FlaskForm):
     email = EmailField(
         _l("E-mail address"),
+        filters=[strip],
         validators=[DataRequired(REQUIRED), Email(EMAIL_INVALID), Length(max=254)],
     )
 

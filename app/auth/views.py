@@ -20,6 +20,7 @@ from app.auth.forms import (
 )
 from app.auth.session import start_session
 from app.extensions import db, limiter
+from app.i18n import language_choices
 from app.services import accounts
 from app.services.errors import ServiceError
 
@@ -94,7 +95,7 @@ def register() -> Response | str | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = RegisterForm()
-    form.language.choices = list(current_app.config["LANGUAGES"].items())
+    form.language.choices = language_choices()
     if request.method == "GET":
         from flask_babel import get_locale
 

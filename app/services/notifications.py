@@ -33,9 +33,24 @@ def external_url(endpoint: str, **values: Any) -> str:
 
 
 def _render(template: str, language: str, payload: dict[str, Any]) -> tuple[str, str]:
+    from app.models import ApplicationStatus
+    from app.services.workflow import status_label, status_meaning
+
+    def label(value: str) -> str:
+        return status_label(ApplicationStatus(value))
+
+    def meaning(value: str) -> str:
+        return status_meaning(ApplicationStatus(value))
+
     with force_locale(language):
         subject = str(SUBJECTS[template]())
-        body = render_template(f"email/{template}.txt", external_url=external_url, **payload)
+        body = render_template(
+            f"email/{template}.txt",
+            external_url=external_url,
+            status_label=label,
+            status_meaning=meaning,
+            **payload,
+        )
     return subject, body
 
 

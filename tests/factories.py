@@ -1,0 +1,156 @@
+"""Small factories for tests: each builds a valid object with overridable fields."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask, has_app_context
+
+from app.extensions import db
+from app.models import (
+    Application,
+    ApplicationStatus,
+    Choice,
+    Cycle,
+    CycleStatus,
+    FieldGroup,
+    Gender,
+    Program,
+    ProgramQuota,
+    ProtectionStatus,
+    ScoreComponent,
+    StudyLevel,
+    University,
+    User,
+    UserRole,
+    utcnow,
+)
+from app.services.codes import new_public_code
+from app.services.passwords import hash_password
+
+PASSWORD = "correct horse battery"  # noqa: S105 - test accounts only
+_seq = itertools.count(1)
+_HASH: dict[str, str] = {}
+
+
+def _password_hash() -> str:
+    if "h" not in _HASH:
+        _HASH["h"] = hash_password(PASSWORD)
+    return _HASH["h"]
+
+
+class Factory:
+    """Builds and commits test objects.
+
+    Inside an app context (service tests) objects stay attached to its session. Otherwise
+    (request tests) each object is saved in a short context of its own and returned detached,
+    so no app context (and no `g`, no session) leaks into the requests the test makes.
+    """
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        with app.app_context():
+            _password_hash()
+
+    def university(self, **kw: Any) -> University:
+        n = next(_seq)
+        uni = University(
+            code=kw.pop("code", f"UNI{n}"),
+            name_en=kw.pop("name_en", f"University {n}"),
+            name_ru=kw.pop("name_ru", f"Университет {n}"),
+            name_kk=kw.pop("name_kk", f"Университет {n}"),
+            city=kw.pop("city", "Almaty"),
+            **kw,
+        )
+        return self._save(uni)
+
+    def program(self, university: University | None = None, **kw: Any) -> Program:
+        n = next(_seq)
+        prog = Program(
+            code=kw.pop("code", f"P{n}"),
+            university=university or self.university(),
+            name_en=kw.pop("name_en", f"Program {n}"),
+            name_ru=kw.pop("name_ru", f"Программа {n}"),
+            name_kk=kw.pop("name_kk", f"Бағдарлама {n}"),
+            field_group=kw.pop("field_group", FieldGroup.ICT),
+            language=kw.pop("language", "ru"),
+            level=kw.pop("level", StudyLevel.BACHELOR),
+            **kw,
+        )
+        return self._save(prog)
+
+    def cycle(self, **kw: Any) -> Cycle:
+        now = utcnow()
+        cycle = Cycle(
+            name=kw.pop("name", f"Cycle {next(_seq)}"),
+            status=kw.pop("status", CycleStatus.OPEN),
+            application_opens_at=kw.pop("application_opens_at", now - timedelta(days=10)),
+            application_closes_at=kw.pop("application_closes_at", now + timedelta(days=30)),
+            lottery_seed=kw.pop("lottery_seed", 20260701),
+            **kw,
+        )
+        return self._save(cycle)
+
+    def quota(self, cycle: Cycle, program: Program, places: int = 2, **kw: Any) -> ProgramQuota:
+        return self._save(ProgramQuota(cycle=cycle, program=program, places=places, **kw))
+
+    def user(self, role: str = "applicant", **kw: Any) -> User:
+        role_enum = UserRole(role)
+        if role_enum == UserRole.UNIVERSITY and "university" not in kw:
+            kw["university"] = self.university()
+        user = User(
+            email=kw.pop("email", f"{role}{next(_seq)}@test.example"),
+            full_name=kw.pop("full_name", f"Test {role.title()}"),
+            password_hash=_password_hash(),
+            role=role_enum,
+            email_confirmed_at=kw.pop("email_confirmed_at", utcnow()),
+            preferred_language=kw.pop("preferred_language", "en"),
+            **kw,
+        )
+        return self._save(user)
+
+    def application(
+        self,
+        applicant: User | None = None,
+        cycle: Cycle | None = None,
+        *,
+        programs: list[Program] | None = None,
+        score: int = 100,
+        **kw: Any,
+    ) -> Application:
+        cycle = cycle or self.cycle()
+        app = Application(
+            applicant=applicant or self.user("applicant"),
+            cycle=cycle,
+            status=kw.pop("status", ApplicationStatus.DRAFT),
+            public_code=new_public_code(),
+            name_native=kw.pop("name_native", "فرشته احمدی"),
+            name_latin=kw.pop("name_latin", "Freshta Ahmadi"),
+            name_cyrillic=kw.pop("name_cyrillic", "Фрешта Ахмади"),
+            gender=kw.pop("gender", Gender.FEMALE),
+            date_of_birth=kw.pop("date_of_birth", date(2005, 3, 21)),
+            country_of_origin=kw.pop("country_of_origin", "AF"),
+            protection_status=kw.pop("protection_status", ProtectionStatus.REFUGEE),
+            status_document_number=kw.pop("status_document_number", "RF-123456"),
+            status_valid_until=kw.pop("status_valid_until", date(2030, 1, 1)),
+            competitive_score=Decimal(score),
+            **kw,
+        )
+        app.score_components = [ScoreComponent(name="unt_total", value=Decimal(score))]
+        app.choices = [Choice(program=p, rank=i) for i, p in enumerate(programs or [], start=1)]
+        return self._save(app)
+
+    def _save(self, obj: Any) -> Any:
+        if has_app_context():
+            db.session.add(obj)
+            db.session.commit()
+            return obj
+        with self.app.app_context():
+            db.session.add(obj)
+            db.session.commit()
+            db.session.refresh(obj)
+            db.session.expunge_all()
+        return obj
