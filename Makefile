@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test test-postgres setup db translations lint format bench clean help
+.PHONY: run test test-postgres setup db translations translations-update lint format bench clean help
 
 help:
 	@echo "make run            set up, migrate, load demo data, serve http://127.0.0.1:5000 + worker"
@@ -26,7 +26,18 @@ setup: $(STAMP) translations
 
 translations: $(STAMP)
 	@if ls app/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-		$(BIN)/pybabel compile -q -d app/translations; fi
+		$(BIN)/pybabel compile -d app/translations; fi
+
+# Re-extract marked strings and merge them into every catalogue (then translate the new ones).
+translations-update: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--project Umit -o app/translations/messages.pot .
+	@for lang in kk ru en fa_AF ps; do \
+		if [ -f app/translations/$$lang/LC_MESSAGES/messages.po ]; then \
+			$(BIN)/pybabel update -q --no-fuzzy-matching -i app/translations/messages.pot -d app/translations -l $$lang; \
+		else \
+			$(BIN)/pybabel init -i app/translations/messages.pot -d app/translations -l $$lang; \
+		fi; done
 
 db: setup
 	mkdir -p instance
