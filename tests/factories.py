@@ -18,9 +18,14 @@ from app.models import (
     CycleStatus,
     FieldGroup,
     Gender,
+    Placement,
+    PlacementState,
     Program,
     ProgramQuota,
     ProtectionStatus,
+    Round,
+    RoundKind,
+    RoundStatus,
     ScoreComponent,
     StudyLevel,
     University,
@@ -142,6 +147,42 @@ class Factory:
         app.score_components = [ScoreComponent(name="unt_total", value=Decimal(score))]
         app.choices = [Choice(program=p, rank=i) for i, p in enumerate(programs or [], start=1)]
         return self._save(app)
+
+    def round(self, cycle: Cycle, **kw: Any) -> Round:
+        """An allocation round; published (with its publication time) unless told otherwise."""
+        status = kw.pop("status", RoundStatus.PUBLISHED)
+        number = kw.pop("number", None)
+        if number is None:
+            number = next(_seq)
+        return self._save(
+            Round(
+                cycle_id=cycle.id,
+                number=number,
+                kind=kw.pop("kind", RoundKind.MAIN),
+                status=status,
+                dry_run=kw.pop("dry_run", False),
+                published_at=kw.pop(
+                    "published_at", utcnow() if status == RoundStatus.PUBLISHED else None
+                ),
+                **kw,
+            )
+        )
+
+    def placement(
+        self, round_: Round, application: Application, program: Program, **kw: Any
+    ) -> Placement:
+        """A placement of `application` in `program` by `round_` (offered unless told otherwise)."""
+        return self._save(
+            Placement(
+                round_id=round_.id,
+                application_id=application.id,
+                program_id=program.id,
+                choice_rank=kw.pop("choice_rank", 1),
+                state=kw.pop("state", PlacementState.OFFERED),
+                offer_deadline_at=kw.pop("offer_deadline_at", utcnow() + timedelta(days=7)),
+                **kw,
+            )
+        )
 
     def _save(self, obj: Any) -> Any:
         if has_app_context():
