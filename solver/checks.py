@@ -102,7 +102,7 @@ def _check_ids(audit: _Audit) -> bool:
 
 def _tail(seed: str, app: Applicant) -> tuple[Any, ...]:
     """Tie-break values highest first, then the published lottery number lowest first."""
-    lottery = int(hashlib.sha256(f"{seed}:{app.id}".encode()).hexdigest(), 16)
+    lottery = int.from_bytes(hashlib.sha256(f"{seed}:{app.id}".encode()).digest(), "big")
     return (tuple(-t for t in app.tiebreak), lottery)
 
 
@@ -278,32 +278,68 @@ def _check_envy(audit: _Audit, admitted: dict[str, list[Applicant]]) -> int:
     worst = _worst_keys(audit, admitted, favoured, lottery)
     used = _usage(audit, admitted)
     limited = audit.problem.limits.any() and favoured is None
+    plain_policy = favoured is None and lottery
+    simple = {pid for pid, prog in audit.programs.items() if not prog.reserved}
+    room = {pid: len(admitted[pid]) < prog.capacity for pid, prog in audit.programs.items()}
     passed = 0
     for app in audit.problem.applicants:
         own = audit.assignments[app.id]
+        if app.preferences and app.preferences[0] == own:
+            continue
+        if plain_policy and not app.program_scores and app.held is None and app.guaranteed is None:
+            key = (REGULAR, -app.score, *audit.tail[app.id])
+            for pid in _wanted(app, own):
+                if pid in simple and not room[pid]:
+                    floor = audit.programs[pid].min_score
+                    w = worst.get((pid, None))
+                    if (floor is None or app.score >= floor) and w is not None and key < w:
+                        _envy(audit, app, pid)
+                    continue
+                _check_choice(audit, admitted, worst, used, app, pid, own, None, limited)
+            continue
         member = favoured is not None and _in_group(app, favoured)
         was_passed = False
         for pid in _wanted(app, own):
-            if not _eligible(audit, app, pid):
-                continue
-            key = _key(audit, app, pid, lottery=lottery)
-            reserved = audit.programs[pid].reserved and favoured is None
-            if reserved:
-                envy = _reserve_blocks(audit, admitted[pid], app, pid)
-            else:
-                envy = _beats(key, worst, pid, None if favoured is None else member, lottery)
-            if envy:
-                audit.fail(
-                    "no_envy_ok",
-                    f"{app.id}: passed over at {pid} by lower priority",
-                    "justified_envy_pairs",
-                )
-            elif not reserved and len(admitted[pid]) < audit.programs[pid].capacity:
-                _check_free_place(audit, used, worst, app, key, pid, own, limited)
-            if favoured is not None and not member and (pid, True) in worst:
-                was_passed |= key < worst[(pid, True)]
+            side = None if favoured is None else member
+            mine = _check_choice(audit, admitted, worst, used, app, pid, own, side, limited)
+            if favoured is not None and not member and (pid, True) in worst and mine is not None:
+                was_passed |= mine < worst[(pid, True)]
         passed += was_passed
     return passed
+
+
+def _envy(audit: _Audit, app: Applicant, pid: str) -> None:
+    audit.fail(
+        "no_envy_ok", f"{app.id}: passed over at {pid} by lower priority", "justified_envy_pairs"
+    )
+
+
+def _check_choice(
+    audit: _Audit,
+    admitted: dict[str, list[Applicant]],
+    worst: dict[tuple[str, bool | None], Key],
+    used: dict[str, dict[str, float]],
+    app: Applicant,
+    pid: str,
+    own: str | None,
+    side: bool | None,
+    limited: bool,
+) -> Key | None:
+    """Check one program the applicant ranks above their place; return their key there."""
+    if not _eligible(audit, app, pid):
+        return None
+    lottery = audit.problem.ties != "admit_all"
+    key = _key(audit, app, pid, lottery=lottery)
+    reserved = bool(audit.programs[pid].reserved) and not audit.problem.minimums
+    if reserved:
+        envy = _reserve_blocks(audit, admitted[pid], app, pid)
+    else:
+        envy = _beats(key, worst, pid, side, lottery)
+    if envy:
+        _envy(audit, app, pid)
+    elif not reserved and len(admitted[pid]) < audit.programs[pid].capacity:
+        _check_free_place(audit, used, worst, app, key, pid, own, limited)
+    return key
 
 
 def _check_free_place(

@@ -77,7 +77,7 @@ class _Base:
         return _read(self.ranking, self.placed, solver)
 
     def key(self, a: int, i: int) -> int:
-        return self.ranking.keys[a][i]
+        return self.ranking.key(a, i)
 
     def at_or_above(self, a: int, i: int) -> cp_model.LinearExpr:
         """1 when applicant a holds their i-th choice or a better one."""

@@ -7,10 +7,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from solver import cpsat, minimums
+from solver import minimums
 from solver.checks import check_assignments
 from solver.da import UNASSIGNED, LimitTable, Reserves, deferred_acceptance, serial_dictatorship
-from solver.priority import Ranking, base_order, build_ranking
+from solver.priority import Ranking, base_order, build_ranking, score_scale
 from solver.problem import Problem, ProblemError
 from solver.result import Result
 
@@ -29,10 +29,13 @@ class Context:
     order: tuple[list[int], list[int]]
     limits: LimitTable | None
     reserves: Reserves
+    scale: int
 
     def ranking(self, bonus: int = 0, group: str | None = None) -> Ranking:
         """Build priority keys, optionally with a uniform bonus for a group."""
-        return build_ranking(self.problem, bonus=bonus, bonus_group=group, order=self.order)
+        return build_ranking(
+            self.problem, bonus=bonus, bonus_group=group, order=self.order, scale=self.scale
+        )
 
 
 @dataclass(slots=True)
@@ -81,6 +84,7 @@ def make_context(problem: Problem) -> Context:
         order=base_order(problem),
         limits=limit_table(problem),
         reserves=reserve_table(problem, {}),
+        scale=score_scale(problem),
     )
 
 
@@ -124,18 +128,17 @@ def reserve_table(problem: Problem, extra: dict[str, list[int]]) -> Reserves:
 def allocate(ctx: Context, ranking: Ranking, reserves: Reserves | None = None) -> list[int]:
     """Run the exact fast path: serial dictatorship for one common order, otherwise DA."""
     reserves = ctx.reserves if reserves is None else reserves
-    prefs, keys = ranking.prefs, ranking.keys
+    prefs = ranking.prefs
     n = len(prefs)
     if ranking.common and not reserves:
-        own = [k[0] if k else 0 for k in keys]
-        order = sorted(range(n), key=own.__getitem__)
+        order = sorted(range(n), key=ranking.own.__getitem__)
         return serial_dictatorship(order, prefs, ctx.capacity, n, ctx.limits)
     if ctx.limits is not None:
         raise ProblemError(
             "limits: shared limits need one common priority order for deferred acceptance; "
             "use method 'cpsat' (reserved places with shared limits are not supported)"
         )
-    return deferred_acceptance(prefs, keys, ctx.capacity, reserves)
+    return deferred_acceptance(prefs, ranking.keys, ctx.capacity, reserves)
 
 
 def _needs_cpsat(ctx: Context, ranking: Ranking) -> bool:
@@ -155,6 +158,8 @@ def _solve_plain(ctx: Context, method: str, time_limit_s: float) -> Outcome:
     if method == "cpsat" or needs:
         if ctx.reserves:
             raise ProblemError("programs: reserved places are not supported by the CP-SAT model")
+        from solver import cpsat  # OR-Tools loads only when a CP-SAT model is needed
+
         sol = cpsat.solve_stable(ctx, ranking, time_limit_s)
         return Outcome(sol.assign, ranking, sol.status, CPSAT_NAME, sol.stats, sol.messages)
     assign = allocate(ctx, ranking)
@@ -166,6 +171,8 @@ def _solve_minimum(ctx: Context, improve: bool, time_limit_s: float) -> Outcome:
     outcome = Outcome(fast.assign, fast.ranking, fast.status, DA_NAME, fast.stats, fast.messages)
     if not improve or fast.status == "infeasible":
         return outcome
+    from solver import cpsat  # OR-Tools loads only when a CP-SAT model is needed
+
     better = cpsat.improve_minimum(ctx, fast, time_limit_s)
     if better is None:
         outcome.stats["cpsat"] = "no better allocation found"
@@ -234,7 +241,7 @@ def program_cutoffs(
     for a, p in enumerate(assign):
         if p == UNASSIGNED:
             continue
-        if ranking.keys[a][ranking.prefs[a].index(p)] < 0:
+        if ranking.key(a, ranking.prefs[a].index(p)) < 0:
             protected[p] += 1
             continue
         raw = (_raw_key(problem, ranking, a, p), a)

@@ -19,15 +19,37 @@ MAX_DECIMALS = 6
 
 @dataclass(slots=True)
 class Ranking:
-    """Integer-indexed view of a problem: eligible choice lists and their priority keys."""
+    """Integer-indexed view of a problem: eligible choice lists and their priority keys.
+
+    `own[a]` is a's key wherever nothing special applies; `special[a]` holds per-choice keys for
+    applicants with program-specific scores or a held / guaranteed place.
+    """
 
     prefs: list[list[int]]
-    keys: list[list[int]]
+    own: list[int]
+    special: dict[int, list[int]]
     base_rank: list[int]
     lottery_rank: list[int]
     common: bool
     scale: int
     exclusions: dict[int, list[tuple[int, str]]]
+    _keys: list[list[int]] | None = None
+
+    def key(self, a: int, i: int) -> int:
+        """Return applicant a's key at the i-th program of their eligible list."""
+        row = self.special.get(a)
+        return self.own[a] if row is None else row[i]
+
+    @property
+    def keys(self) -> list[list[int]]:
+        """Per-choice keys for every applicant (built once, on demand)."""
+        if self._keys is None:
+            own, special = self.own, self.special
+            self._keys = [
+                special[a] if a in special else [own[a]] * len(plist)
+                for a, plist in enumerate(self.prefs)
+            ]
+        return self._keys
 
 
 def lottery_digests(problem: Problem) -> list[bytes]:
@@ -59,11 +81,13 @@ def base_order(problem: Problem) -> tuple[list[int], list[int]]:
     for rank, a in enumerate(lottery_order):
         lottery_rank[a] = rank
     applicants = problem.applicants
-    if applicants and applicants[0].tiebreak:
-        order = sorted(
-            range(n),
-            key=lambda a: (tuple(-t for t in applicants[a].tiebreak), lottery_rank[a]),
-        )
+    width = len(applicants[0].tiebreak) if applicants else 0
+    if width == 1:
+        first = [-a.tiebreak[0] for a in applicants]
+        order = sorted(lottery_order, key=first.__getitem__)  # stable: lottery breaks ties
+    elif width > 1:
+        chain = [tuple(-t for t in a.tiebreak) for a in applicants]
+        order = sorted(lottery_order, key=chain.__getitem__)
     else:
         order = lottery_order
     base = [0] * n
@@ -78,76 +102,83 @@ def build_ranking(
     bonus: int = 0,
     bonus_group: str | None = None,
     order: tuple[list[int], list[int]] | None = None,
+    scale: int | None = None,
 ) -> Ranking:
     """Compute eligible choice lists and priority keys, with an optional uniform group bonus."""
     base, lottery_rank = order if order is not None else base_order(problem)
-    scale = score_scale(problem)
+    scale = scale or score_scale(problem)
     index = problem.program_index()
     min_scores = [p.min_score for p in problem.programs]
+    floors = {p.id for p in problem.programs if p.min_score is not None}
     applicants = problem.applicants
-    favoured = _members(applicants, bonus_group) if bonus and bonus_group else None
-    scaled = _scaled_scores(applicants, scale, bonus, favoured)
-    ranks = {v: r for r, v in enumerate(sorted(set(_all_values(scaled)), reverse=True))}
+    favoured = [a.in_group(bonus_group) for a in applicants] if bonus and bonus_group else None
+    own_scores = [round(a.score * scale) for a in applicants]
+    if favoured is not None:
+        own_scores = [s + bonus if f else s for s, f in zip(own_scores, favoured, strict=True)]
+    specific = _specific_scores(applicants, scale, bonus, favoured, own_scores)
+    values = set(own_scores)
+    for row in specific.values():
+        values.update(row.values())
+    ranks = {v: r for r, v in enumerate(sorted(values, reverse=True))}
     n = len(applicants)
     big = (len(ranks) + 1) * n
-    common = True
+    own = [ranks[s] * n + b for s, b in zip(own_scores, base, strict=True)]
     prefs: list[list[int]] = []
-    keys: list[list[int]] = []
+    special: dict[int, list[int]] = {}
     exclusions: dict[int, list[tuple[int, str]]] = {}
     for a, app in enumerate(applicants):
-        own, specific = scaled[a]
-        plist, klist, excluded = _choices(app, index, min_scores, own, specific, ranks, n, base[a])
+        plain = app.held is None and app.guaranteed is None and a not in specific
+        if plain and (not floors or floors.isdisjoint(app.preferences)):
+            prefs.append(list(map(index.__getitem__, app.preferences)))
+            continue
+        plist, klist, excluded = _choices(
+            app, index, min_scores, own[a], specific.get(a, {}), ranks, n, base[a]
+        )
         if excluded:
             exclusions[a] = excluded
-        if specific or app.held is not None or app.guaranteed is not None:
-            common = False
+        if not plain:
             _protect(app, index, plist, klist, big)
+            special[a] = klist
         prefs.append(plist)
-        keys.append(klist)
-    if any(p.reserved for p in problem.programs) or problem.ties != "lottery":
-        common = False
-    return Ranking(prefs, keys, base, lottery_rank, common, scale, exclusions)
+    common = not special and not any(p.reserved for p in problem.programs)
+    common = common and problem.ties == "lottery"
+    return Ranking(prefs, own, special, base, lottery_rank, common, scale, exclusions)
 
 
-def _members(applicants: Sequence[Applicant], group: str) -> list[bool]:
-    return [a.in_group(group) for a in applicants]
-
-
-def _scaled_scores(
-    applicants: Sequence[Applicant], scale: int, bonus: int, favoured: list[bool] | None
-) -> list[tuple[int, dict[str, int]]]:
-    out: list[tuple[int, dict[str, int]]] = []
+def _specific_scores(
+    applicants: Sequence[Applicant],
+    scale: int,
+    bonus: int,
+    favoured: list[bool] | None,
+    own_scores: list[int],
+) -> dict[int, dict[str, int]]:
+    """Program-specific scores (scaled, with bonus) that differ from the applicant's own."""
+    out: dict[int, dict[str, int]] = {}
     for a, app in enumerate(applicants):
+        if not app.program_scores:
+            continue
         extra = bonus if favoured is not None and favoured[a] else 0
-        own = round(app.score * scale) + extra
-        specific = {
+        row = {
             pid: round(s * scale) + extra
             for pid, s in app.program_scores.items()
-            if round(s * scale) + extra != own
+            if round(s * scale) + extra != own_scores[a]
         }
-        out.append((own, specific))
+        if row:
+            out[a] = row
     return out
-
-
-def _all_values(scaled: list[tuple[int, dict[str, int]]]) -> list[int]:
-    values = [own for own, _ in scaled]
-    for _, specific in scaled:
-        values.extend(specific.values())
-    return values
 
 
 def _choices(
     app: Applicant,
     index: dict[str, int],
     min_scores: list[float | None],
-    own: int,
+    own_key: int,
     specific: dict[str, int],
     ranks: dict[int, int],
     n: int,
     base: int,
 ) -> tuple[list[int], list[int], list[tuple[int, str]]]:
     """Keep eligible programs up to the held or guaranteed one; record every exclusion."""
-    own_key = ranks[own] * n + base
     plist: list[int] = []
     klist: list[int] = []
     excluded: list[tuple[int, str]] = []

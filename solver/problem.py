@@ -8,7 +8,7 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 FORMAT = "umit-allocation/1"
 MINIMUM_RULES = ("bonus", "reserve")
@@ -238,24 +238,61 @@ def _parse_applicants(items: list[Any], known: set[str]) -> list[Applicant]:
 
 
 def _parse_applicant(item: Mapping[str, Any], aid: str, known: set[str]) -> Applicant:
+    prefs: list[str] = item.get("preferences")  # type: ignore[assignment]  # checked next
+    if type(prefs) is not list or not _known_ids(prefs, known) or len(set(prefs)) != len(prefs):
+        _refuse_preferences(prefs, aid, known)
+    score = item.get("score")
+    if type(score) is not int and type(score) is not float or not math.isfinite(score):
+        score = _number(score, f"applicant {aid!r}", "score")
+    tiebreak = item.get("tiebreak") or ()
+    if type(tiebreak) is not list or not all(type(v) is int for v in tiebreak):
+        tiebreak = _numbers(tiebreak, aid)
+    groups = item.get("groups") or {}
+    if type(groups) is not dict or not all(type(v) is str for v in groups.values()):
+        raise ProblemError(f"applicant {aid!r}: field 'groups' must map names to strings")
+    program_scores = item.get("program_scores") or {}
+    held = item.get("held")
+    guaranteed = item.get("guaranteed")
+    if program_scores or held is not None or guaranteed is not None or len(groups) > 1:
+        program_scores, held, guaranteed = _extras(item, aid, known, prefs)
+        groups = dict(sorted(groups.items()))
+    return Applicant(
+        aid, float(score), tuple(prefs), tuple(tiebreak), program_scores, groups, held, guaranteed
+    )
+
+
+def _known_ids(prefs: list[Any], known: set[str]) -> bool:
+    try:
+        return known.issuperset(prefs)
+    except TypeError:
+        return False
+
+
+def _refuse_preferences(prefs: Any, aid: str, known: set[str]) -> NoReturn:
     where = f"applicant {aid!r}"
-    prefs = item.get("preferences")
     if not isinstance(prefs, list) or not all(isinstance(p, str) for p in prefs):
         raise ProblemError(f"{where}: field 'preferences' must be a list of program ids")
     for pid in prefs:
         if pid not in known:
             raise ProblemError(f"{where}: field 'preferences' names unknown program {pid!r}")
-    if len(set(prefs)) != len(prefs):
-        raise ProblemError(f"{where}: field 'preferences' lists a program twice")
-    tiebreak = item.get("tiebreak") or []
-    if not isinstance(tiebreak, list):
+    raise ProblemError(f"{where}: field 'preferences' lists a program twice")
+
+
+def _numbers(values: Any, aid: str) -> tuple[float, ...]:
+    where = f"applicant {aid!r}"
+    if not isinstance(values, list | tuple):
         raise ProblemError(f"{where}: field 'tiebreak' must be a list of numbers")
+    return tuple(_number(v, where, "tiebreak") for v in values)
+
+
+def _extras(
+    item: Mapping[str, Any], aid: str, known: set[str], prefs: list[str]
+) -> tuple[dict[str, float], str | None, str | None]:
+    """Validate program-specific scores and the held / guaranteed places."""
+    where = f"applicant {aid!r}"
     program_scores = item.get("program_scores") or {}
-    groups = item.get("groups") or {}
     if not isinstance(program_scores, dict):
         raise ProblemError(f"{where}: field 'program_scores' must be an object")
-    if not isinstance(groups, dict) or not all(isinstance(v, str) for v in groups.values()):
-        raise ProblemError(f"{where}: field 'groups' must map names to strings")
     for pid in program_scores:
         if pid not in known:
             raise ProblemError(f"{where}: field 'program_scores' names unknown program {pid!r}")
@@ -263,18 +300,10 @@ def _parse_applicant(item: Mapping[str, Any], aid: str, known: set[str]) -> Appl
     guaranteed = _listed(item, "guaranteed", where, prefs)
     if held is not None and guaranteed is not None:
         raise ProblemError(f"{where}: fields 'held' and 'guaranteed' cannot both be set")
-    return Applicant(
-        id=aid,
-        score=_number(item.get("score"), where, "score"),
-        preferences=tuple(prefs),
-        tiebreak=tuple(_number(v, where, "tiebreak") for v in tiebreak),
-        program_scores={
-            p: _number(s, where, f"program_scores[{p}]") for p, s in sorted(program_scores.items())
-        },
-        groups=dict(sorted(groups.items())),
-        held=held,
-        guaranteed=guaranteed,
-    )
+    scores = {
+        p: _number(s, where, f"program_scores[{p}]") for p, s in sorted(program_scores.items())
+    }
+    return scores, held, guaranteed
 
 
 def _listed(item: Mapping[str, Any], name: str, where: str, prefs: list[str]) -> str | None:
