@@ -21,4 +21,4 @@ cat <<MSG
 MSG
 "$BIN/flask" umit demo-accounts
 echo
-exec "$BIN/flask" run --host 127.0.0.1 --port "${PORT:-5000}"
+"$BIN/flask" run --host 127.0.0.1 --port "${PORT:-5000}"
