@@ -73,6 +73,15 @@ def deliver_notifications() -> int:
         return notifications.deliver_pending()
 
 
+@huey.task()
+def run_round(round_id: int) -> None:
+    """Run an allocation round (snapshot, solve, check, placements); it records its own failure."""
+    with _app_context():
+        from app.services import rounds
+
+        rounds.run_round_job(round_id)
+
+
 @huey.periodic_task(crontab(minute="*/5"))
 def housekeeping() -> None:
     """Deliver any e-mail still waiting in the outbox."""
@@ -80,3 +89,16 @@ def housekeeping() -> None:
         from app.services import notifications
 
         notifications.deliver_pending()
+
+
+@huey.periodic_task(crontab(minute="*/15"))
+def offer_deadlines() -> tuple[int, int]:
+    """Remind applicants whose offer expires soon, and release offers past their deadline."""
+    with _app_context():
+        from app.extensions import db
+        from app.services import offers
+
+        reminded = offers.send_reminders()
+        expired = offers.expire_overdue()
+        db.session.commit()
+        return reminded, expired
