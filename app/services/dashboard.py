@@ -1,0 +1,165 @@
+"""Figures for the ministry dashboard: (label, count) pairs for a chart and its table."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import (
+    Appeal,
+    Application,
+    ApplicationStatus,
+    Placement,
+    PlacementState,
+    Program,
+    Round,
+    RoundStatus,
+    University,
+)
+from app.services import verification
+
+FILLED = (PlacementState.OFFERED, PlacementState.ACCEPTED, PlacementState.ENROLLED)
+
+
+@dataclass
+class Series:
+    """One chart: an id for the canvas, a title, and parallel labels and values."""
+
+    key: str
+    title: str
+    labels: list[str]
+    values: list[int]
+
+    def as_chart(self) -> dict[str, Any]:
+        # Parallel lists, not a dict: Flask's tojson would sort dict keys.
+        return {"labels": self.labels, "values": self.values, "title": self.title}
+
+    @property
+    def rows(self) -> list[tuple[str, int]]:
+        return list(zip(self.labels, self.values, strict=True))
+
+
+def _pairs(rows: Any) -> tuple[list[str], list[int]]:
+    items = [(str(getattr(k, "value", k) if k is not None else "—"), int(n)) for k, n in rows]
+    return [k for k, _n in items], [n for _k, n in items]
+
+
+def _cycle_filter(query: Any, cycle_id: int | None) -> Any:
+    return query.where(Application.cycle_id == cycle_id) if cycle_id else query
+
+
+def applications_by_state(cycle_id: int | None = None) -> list[tuple[str, int]]:
+    """Count applications per state, in the order of the state machine."""
+    rows = db.session.execute(
+        _cycle_filter(
+            select(Application.status, func.count()).group_by(Application.status), cycle_id
+        )
+    ).all()
+    counts = {status: n for status, n in rows}
+    return [(s.value, counts[s]) for s in ApplicationStatus if counts.get(s)]
+
+
+def applications_by_day(cycle_id: int | None = None) -> list[tuple[str, int]]:
+    """Count submitted applications per day of submission."""
+    stamps = db.session.scalars(
+        _cycle_filter(
+            select(Application.submitted_at).where(Application.submitted_at.is_not(None)),
+            cycle_id,
+        )
+    )
+    days: Counter[date] = Counter(
+        s.date() if isinstance(s, datetime) else s for s in stamps if s is not None
+    )
+    return [(d.isoformat(), n) for d, n in sorted(days.items())]
+
+
+def _placements_query(cycle_id: int | None) -> Any:
+    query = (
+        select(Placement.program_id)
+        .join(Round, Placement.round_id == Round.id)
+        .where(Round.status == RoundStatus.PUBLISHED, Placement.state.in_(FILLED))
+    )
+    if cycle_id:
+        query = query.where(Round.cycle_id == cycle_id)
+    return query
+
+
+def places_by(attribute: str, cycle_id: int | None = None) -> list[tuple[str, int]]:
+    """Count places offered, accepted or enrolled per university code or per field group."""
+    sub = _placements_query(cycle_id).subquery()
+    key = University.code if attribute == "university" else Program.field_group
+    rows = db.session.execute(
+        select(key, func.count())
+        .select_from(sub)
+        .join(Program, Program.id == sub.c.program_id)
+        .join(University, University.id == Program.university_id)
+        .group_by(key)
+        .order_by(key)
+    ).all()
+    return [(str(getattr(k, "value", k)), int(n)) for k, n in rows]
+
+
+def gender_balance(cycle_id: int | None = None) -> list[tuple[str, int]]:
+    """Count eligible-or-later applicants and placed applicants by gender."""
+    later = [
+        ApplicationStatus.ELIGIBLE,
+        ApplicationStatus.PLACED,
+        ApplicationStatus.NOT_PLACED,
+        ApplicationStatus.ACCEPTED,
+        ApplicationStatus.ENROLLED,
+    ]
+    rows = db.session.execute(
+        _cycle_filter(
+            select(Application.gender, func.count())
+            .where(Application.status.in_(later))
+            .group_by(Application.gender),
+            cycle_id,
+        )
+    ).all()
+    return [(str(g.value if g is not None else "—"), int(n)) for g, n in rows]
+
+
+def appeals_by_state(cycle_id: int | None = None) -> list[tuple[str, int]]:
+    """Count appeals per state."""
+    query = select(Appeal.state, func.count()).group_by(Appeal.state)
+    if cycle_id:
+        query = query.join(Application, Appeal.application_id == Application.id).where(
+            Application.cycle_id == cycle_id
+        )
+    return [(s.value, int(n)) for s, n in db.session.execute(query).all()]
+
+
+def overview(cycle_id: int | None = None) -> list[Series]:
+    """Return every dashboard chart for one cycle (or all cycles)."""
+    from flask_babel import gettext as _
+
+    def series(key: str, title: str, rows: list[tuple[str, int]]) -> Series:
+        return Series(key, title, [r[0] for r in rows], [r[1] for r in rows])
+
+    return [
+        series("by-state", _("Applications by state"), applications_by_state(cycle_id)),
+        series("by-day", _("Applications submitted by day"), applications_by_day(cycle_id)),
+        series("backlog", _("Verification backlog"), list(verification.backlog().items())),
+        series(
+            "by-university", _("Places filled by university"), places_by("university", cycle_id)
+        ),
+        series("by-field", _("Places filled by field"), places_by("field", cycle_id)),
+        series("gender", _("Gender balance (eligible and later)"), gender_balance(cycle_id)),
+        series("appeals", _("Appeals by state"), appeals_by_state(cycle_id)),
+    ]
+
+
+def statistics_rows(cycle_id: int | None = None) -> list[dict[str, Any]]:
+    """Flatten the dashboard for export; counts of 1–4 become "<5"."""
+    from app.services.exports import small
+
+    rows = []
+    for s in overview(cycle_id):
+        for label, value in s.rows:
+            rows.append({"chart": s.title, "label": label, "count": small(value)})
+    return rows
