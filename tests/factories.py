@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Flask, has_app_context
+from sqlalchemy import inspect
 
 from app.extensions import db
 from app.models import (
@@ -39,6 +40,14 @@ from app.services.passwords import hash_password
 PASSWORD = "correct horse battery"  # noqa: S105 - test accounts only
 _seq = itertools.count(1)
 _HASH: dict[str, str] = {}
+
+
+def _id(obj: Any) -> int:
+    """Return an object's id, also when it is detached and expired (ids survive in its key)."""
+    state = inspect(obj, raiseerr=False)
+    if state is not None and state.identity:
+        return int(state.identity[0])
+    return int(obj.id)
 
 
 def _password_hash() -> str:
@@ -156,7 +165,7 @@ class Factory:
             number = next(_seq)
         return self._save(
             Round(
-                cycle_id=cycle.id,
+                cycle_id=_id(cycle),
                 number=number,
                 kind=kw.pop("kind", RoundKind.MAIN),
                 status=status,
@@ -174,12 +183,54 @@ class Factory:
         """A placement of `application` in `program` by `round_` (offered unless told otherwise)."""
         return self._save(
             Placement(
-                round_id=round_.id,
-                application_id=application.id,
-                program_id=program.id,
+                round_id=_id(round_),
+                application_id=_id(application),
+                program_id=_id(program),
                 choice_rank=kw.pop("choice_rank", 1),
                 state=kw.pop("state", PlacementState.OFFERED),
                 offer_deadline_at=kw.pop("offer_deadline_at", utcnow() + timedelta(days=7)),
+                **kw,
+            )
+        )
+
+    def rejected_document(self, application: Application, by: User, **kw: Any) -> Any:
+        """A document staff rejected (`by` decided it), the kind an applicant can appeal."""
+        from app.models import Document, DocumentKind, DocumentState
+
+        return self._save(
+            Document(
+                application_id=application.id,
+                kind=kw.pop("kind", DocumentKind.STATUS_PROOF),
+                original_name=kw.pop("original_name", "status.pdf"),
+                content_type="application/pdf",
+                size_bytes=10,
+                sha256="0" * 64,
+                storage_key="none",
+                state=kw.pop("state", DocumentState.REJECTED),
+                reason_code=kw.pop("reason_code", "illegible"),
+                verified_by_id=by.id,
+                verified_at=kw.pop("verified_at", utcnow()),
+                **kw,
+            )
+        )
+
+    def appeal(self, application: Application, **kw: Any) -> Any:
+        """An appeal filed on `application` (eligibility by default), bypassing the service."""
+        from app.models import Appeal, AppealGround, AppealState, AppealSubject
+
+        now = utcnow()
+        return self._save(
+            Appeal(
+                application_id=application.id,
+                subject=kw.pop("subject", AppealSubject.ELIGIBILITY),
+                subject_ref=kw.pop("subject_ref", ""),
+                ground=kw.pop("ground", AppealGround.FACTUAL_ERROR),
+                statement=kw.pop("statement", "My status document was valid on that date."),
+                state=kw.pop("state", AppealState.SUBMITTED),
+                filed_at=kw.pop("filed_at", now),
+                deadline_at=kw.pop("deadline_at", now + timedelta(days=10)),
+                decide_by_at=kw.pop("decide_by_at", now + timedelta(days=15)),
+                declaration_accepted_at=now,
                 **kw,
             )
         )
