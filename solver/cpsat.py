@@ -6,7 +6,7 @@ or above the cutoff, so open[p, l + 1] implies open[p, l]. Stability then reads:
 a cutoff gets that program or a better one; nobody below it is admitted; and a cutoff excludes
 someone only when the program (or a shared limit it belongs to) is full.
 
-Runs are deterministic: one worker, a fixed random seed and a deterministic time cap.
+Runs are deterministic: two interleaved workers, a fixed seed and a deterministic time cap.
 """
 
 from __future__ import annotations
@@ -40,9 +40,10 @@ class Solution:
 
 
 def make_solver(time_limit_s: float) -> cp_model.CpSolver:
-    """Configure a reproducible solver: one worker, fixed seed, deterministic time cap."""
+    """Configure a reproducible solver: two interleaved workers, fixed seed, deterministic cap."""
     solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
+    solver.parameters.num_workers = 2
+    solver.parameters.interleave_search = True  # deterministic even with two workers
     solver.parameters.random_seed = SEED
     solver.parameters.max_deterministic_time = max(0.1, time_limit_s)
     solver.parameters.max_time_in_seconds = max(1.0, 4 * time_limit_s)  # safety net only
@@ -70,6 +71,7 @@ class _Base:
         for a, plist in enumerate(ranking.prefs):
             for i, p in enumerate(plist):
                 self.by_program[p].append((a, i))
+        self.room: list[cp_model.LinearExprT] = []
         self.full = [self._capacity(p) for p in range(len(ctx.capacity))]
 
     def assignment(self, solver: cp_model.CpSolver) -> list[int]:
@@ -94,6 +96,7 @@ class _Base:
             room_var = m.new_int_var(0, cap, f"room_{p}")
             m.add_max_equality(room_var, [0, cap - sum(protected)])
             room = room_var
+        self.room.append(room)
         if self.ctx.problem.ties != "admit_all":
             m.add(sum(regular) <= room)
         full = m.new_bool_var(f"full_{p}")
@@ -189,10 +192,10 @@ class StableModel(_Base):
         per_level: list[list[cp_model.IntVar]] = [[] for _ in opened]
         for (a, i), lv in levels.items():
             per_level[lv].append(self.placed[a][i])
-        cap = self.ctx.capacity[p]
+        room = self.room[p]
         above: list[cp_model.IntVar] = []
         for lv, lit in enumerate(opened):
-            m.add(cp_model.LinearExpr.sum(above) <= cap - 1).only_enforce_if(lit)
+            m.add(cp_model.LinearExpr.sum(above) <= room - 1).only_enforce_if(lit)
             above.extend(per_level[lv])
 
     def _objective(self) -> None:
@@ -410,6 +413,12 @@ class MinimumModel(_Base):
         """The group cutoff is never stricter than the general one; count the passed over."""
         m = self.model
         member_keys = [self.raw[a][i] for a, i in sides[True]]
+        # admitted_below[k]: some member at position k or lower in priority is admitted here.
+        admitted_below = [m.new_bool_var(f"member_below_{p}_{k}") for k in member_keys]
+        for k, (a, i) in enumerate(sides[True]):
+            m.add_implication(self.placed[a][i], admitted_below[k])
+            if k + 1 < len(admitted_below):
+                m.add_implication(admitted_below[k + 1], admitted_below[k])
         j = 0
         for k, (a, i) in enumerate(sides[False]):
             key = self.raw[a][i]
@@ -418,8 +427,10 @@ class MinimumModel(_Base):
             if j > 0:
                 m.add_implication(opened[False][k], opened[True][j - 1])
             if j < len(member_keys):
-                # A lower-priority member is above the group cutoff while a is not placed here.
-                m.add(self.at_or_above(a, i) + self.passed[a] >= 1).only_enforce_if(opened[True][j])
+                # Passed over: a lower-priority member is admitted here while a is not.
+                m.add(self.at_or_above(a, i) + self.passed[a] >= 1).only_enforce_if(
+                    admitted_below[j]
+                )
 
     def _share(self, share: float) -> None:
         frac = Fraction(str(share))

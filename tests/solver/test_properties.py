@@ -199,3 +199,19 @@ def test_matches_matching_package_hospital_resident(data: dict[str, Any]) -> Non
     ours = solve(parse_problem(data)).assignments
     assert {aid: ours[aid] for aid in theirs} == theirs
     assert all(ours[a["id"]] is None for a in data["applicants"] if a["id"] not in theirs)
+
+
+@SLOW
+@given(problems(max_applicants=7, held=True, guaranteed=True))
+def test_admit_all_ties_pass_the_checker(data: dict[str, Any]) -> None:
+    data["policy"] = {"ties": "admit_all"}
+    result = solve(parse_problem(data))
+    assert result.method == "cp-sat"
+    assert result.certificate["ok"], result.certificate["violations"]
+
+
+@settings(max_examples=15, **COMMON)
+@given(problems(max_applicants=8, minimum="bonus", held=True))
+def test_cpsat_runs_are_reproducible(data: dict[str, Any]) -> None:
+    problem = parse_problem(data)
+    assert solve(problem, "cpsat").to_json() == solve(problem, "cpsat").to_json()
