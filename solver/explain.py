@@ -59,12 +59,40 @@ def _reason(
                 "was reached"
             )
         return "it had free places; this should not happen — ask for the round to be verified"
-    group = next((g for g in cutoff.get("groups", {}) if app.in_group(g)), None)
-    if group is not None and problem.minimums and problem.minimums[0].group == group:
-        cutoff = cutoff["groups"][group]
+    if problem.minimums:
+        return _minimum_reason(problem, data, app, pid, cutoff, rank)
     if cutoff.get("score") is None:
         return "all places went to applicants holding a place or an upheld appeal"
     return _compare(app, pid, cutoff, rank)
+
+
+def _minimum_reason(
+    problem: Problem,
+    data: dict[str, Any],
+    app: Applicant,
+    pid: str,
+    cutoff: dict[str, Any],
+    rank: int,
+) -> str:
+    """Policy minimum share: each side of the group is compared with its own cutoff."""
+    group = problem.minimums[0].group
+    group_cut = cutoff.get("groups", {}).get(group)
+    own_cut = group_cut if app.in_group(group) else cutoff
+    if own_cut is None or own_cut.get("score") is None:
+        return "all places went to applicants holding a place or an upheld appeal"
+    text = _compare(app, pid, own_cut, rank)
+    if app.in_group(group) or group_cut is None or group_cut["score"] >= app.score_for(pid):
+        return text
+    stats = data.get("stats", {})
+    rule = (
+        f"a priority bonus of {stats['bonus']:g}"
+        if stats.get("bonus") is not None
+        else "reserved places"
+    )
+    return (
+        f"{text}; under the minimum share for {group}, {rule} let a {group} applicant with "
+        f"score {group_cut['score']:g} in"
+    )
 
 
 def _compare(app: Applicant, pid: str, cutoff: dict[str, Any], rank: int) -> str:

@@ -209,6 +209,8 @@ def test_bonus_minimum_uses_smallest_bonus() -> None:
     # 93 + 2 ties 95: F1 wins that tie only if the published lottery says so.
     assert result.stats["bonus"] == (2.0 if lottery(7, "F1") < lottery(7, "M2") else 3.0)
     assert result.certificate["ok"] and result.certificate["passed_over"] == 1
+    assert result.cutoffs["P1"]["groups"]["gender=F"]["score"] == 93
+    assert "minimum share for gender=F, a priority bonus" in explain(problem, result, "M2")[1]
 
 
 def test_reserve_minimum_sizes_reserves() -> None:
