@@ -104,3 +104,41 @@ def deliver_mail() -> None:
     from app.services.notifications import deliver_pending
 
     click.echo(f"Sent {deliver_pending()} message(s).")
+
+
+@umit.command("new-encryption-key")
+def new_encryption_key() -> None:
+    """Print a fresh key for UMIT_ENCRYPTION_KEYS (put it first, then run rotate-keys)."""
+    from cryptography.fernet import Fernet
+
+    click.echo(Fernet.generate_key().decode("ascii"))
+
+
+@umit.command("rotate-keys")
+@with_appcontext
+def rotate_keys() -> None:
+    """Re-encrypt every encrypted column and stored upload with the first configured key."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from app.models.crypto_types import rotate_encrypted_columns
+    from app.services import audit
+    from app.services.file_crypto import rotate_folder
+
+    counts = rotate_encrypted_columns()
+    files = rotate_folder(Path(current_app.config["UPLOAD_DIR"]))
+    audit.record(
+        None,
+        "security.rotate_keys",
+        ("encryption", "keys"),
+        after={"columns": counts, "files": files.rotated, "unreadable_files": len(files.failed)},
+    )
+    db.session.commit()
+    for name, count in counts.items():
+        click.echo(f"{name}: {count} value(s) re-encrypted")
+    click.echo(f"uploads: {files.rotated} file(s) re-encrypted")
+    for name in files.failed:
+        click.echo(f"not opened by any key, left as it is: {name}", err=True)
+    if files.failed:
+        sys.exit(1)

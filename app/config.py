@@ -66,6 +66,13 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("UMIT_LOGIN_RATE_LIMIT", "10 per minute")
     MAX_FAILED_LOGINS = int(os.environ.get("UMIT_MAX_FAILED_LOGINS", 5))
     LOCKOUT_MINUTES = int(os.environ.get("UMIT_LOCKOUT_MINUTES", 15))
+    # Staff (ministry, university, admin) confirm every sign-in with an authenticator code.
+    STAFF_2FA_REQUIRED = _bool("UMIT_STAFF_2FA_REQUIRED", True)
+
+    # Fernet keys, comma-separated: the first encrypts, every one decrypts (key rotation).
+    UMIT_ENCRYPTION_KEYS = os.environ.get("UMIT_ENCRYPTION_KEYS", "")
+    # Only development and tests may fall back to a key derived from SECRET_KEY.
+    ENCRYPTION_DEV_KEY_ALLOWED = False
 
     MAIL_BACKEND = os.environ.get("UMIT_MAIL_BACKEND", "log")  # "log" or "smtp"
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
@@ -93,6 +100,7 @@ class DevelopmentConfig(Config):
     SESSION_COOKIE_SECURE = _bool("UMIT_SECURE_COOKIES", False)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     DEV_MAILBOX = _bool("UMIT_DEV_MAILBOX", True)
+    ENCRYPTION_DEV_KEY_ALLOWED = True
 
 
 class TestConfig(Config):
@@ -109,3 +117,6 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = "1000 per minute"
     ARGON2_FAST = True
+    # Other tests sign staff in with a password only; tests of the second factor turn it on.
+    STAFF_2FA_REQUIRED = False
+    ENCRYPTION_DEV_KEY_ALLOWED = True

@@ -19,9 +19,10 @@ from app.auth.forms import (
     SignOutForm,
 )
 from app.auth.session import start_session
+from app.auth.two_factor import begin_second_step
 from app.extensions import db, limiter
 from app.i18n import language_choices
-from app.services import accounts
+from app.services import accounts, two_factor
 from app.services.errors import ServiceError
 
 HOME_BY_ROLE = {
@@ -68,6 +69,9 @@ def login() -> Response | str | tuple[str, int]:
         flash(str(err), "error")
         return render_template("auth/login.html", form=form), err.status_code
     db.session.commit()
+    if two_factor.required_for(user):
+        # The password is only the first step: nobody is signed in until the code.
+        return begin_second_step(user, _safe_next(request.args.get("next")))
     login_user(user)
     start_session()
     if user.role.value == "applicant" and not user.email_confirmed:

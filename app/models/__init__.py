@@ -18,6 +18,7 @@ from app.models.base import utcnow
 from app.models.cycle import Cycle, CycleStatus
 from app.models.document import Document, DocumentKind, DocumentState
 from app.models.notification import Notification, NotificationChannel, NotificationState
+from app.models.retention import PurgedCount
 from app.models.university import FieldGroup, Program, ProgramQuota, StudyLevel, University
 from app.models.user import STAFF_ROLES, User, UserRole, UserStatus
 
@@ -48,6 +49,7 @@ __all__ = [
     "ProgramQuota",
     "Program",
     "ProtectionStatus",
+    "PurgedCount",
     "Round",
     "RoundKind",
     "RoundStatus",

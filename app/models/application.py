@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.base import UTCDateTime, enum_type, json_default_list, utcnow
+from app.models.crypto_types import EncryptedString
 
 if TYPE_CHECKING:
     from app.models.cycle import Cycle
@@ -98,10 +99,11 @@ class Application(db.Model):
     phone: Mapped[str] = mapped_column(String(32), default="")
     contact_email: Mapped[str] = mapped_column(String(254), default="")
 
-    # Protection status (sensitive: encrypted at rest by a later migration).
+    # Protection status. The document number and issuer identify a person to anyone holding
+    # the registry: encrypted at rest (app/models/crypto_types.py), so never filter on them.
     protection_status: Mapped[ProtectionStatus | None] = mapped_column(enum_type(ProtectionStatus))
-    status_document_number: Mapped[str] = mapped_column(String(255), default="")
-    status_document_issuer: Mapped[str] = mapped_column(String(255), default="")
+    status_document_number: Mapped[str] = mapped_column(EncryptedString(), default="")
+    status_document_issuer: Mapped[str] = mapped_column(EncryptedString(), default="")
     status_valid_until: Mapped[date | None] = mapped_column(Date)
 
     # Education.

@@ -8,11 +8,12 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import UTCDateTime, enum_type, utcnow
+from app.models.base import UTCDateTime, enum_type, json_default_list, utcnow
+from app.models.crypto_types import EncryptedString
 
 if TYPE_CHECKING:
     from app.models.university import University
@@ -60,7 +61,12 @@ class User(UserMixin, db.Model):
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Second factor for staff: the authenticator secret (encrypted), when it was confirmed,
+    # the last time step used (a code works once) and argon2 hashes of unused recovery codes.
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedString())
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_step: Mapped[int | None] = mapped_column()
+    totp_recovery_hashes: Mapped[list[str]] = mapped_column(JSON, default=json_default_list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
