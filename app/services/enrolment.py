@@ -264,11 +264,11 @@ def released_places(cycle: Cycle) -> dict[int, int]:
     a released place that a later published round filled again is free no more. Programs
     without a quota in the cycle are left out; so are supernumerary places from appeals.
     """
-    held_pairs = set(db.session.execute(_published_in(cycle, HELD_STATES)).tuples())
+    held_pairs = {(pid, aid) for pid, aid in db.session.execute(_published_in(cycle, HELD_STATES))}
     released: dict[int, int] = defaultdict(int)
-    for pair in db.session.execute(_published_in(cycle, RELEASED_STATES)).tuples():
-        if pair not in held_pairs:
-            released[pair[0]] += 1
+    for pid, aid in db.session.execute(_published_in(cycle, RELEASED_STATES)):
+        if (pid, aid) not in held_pairs:
+            released[pid] += 1
     free = open_places(cycle)
     return {pid: min(released.get(pid, 0), free[pid]) for pid in free}
 
