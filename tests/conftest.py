@@ -57,6 +57,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     )
     _reset_schema(application)
     yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 def _table_names() -> list[str]:
