@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from app.extensions import db
-from app.models import Application, User
+from app.models import Application, Cycle, Program, User
 from tests.conftest import csrf_token
 
 
@@ -43,10 +43,23 @@ def world(make: Any) -> dict[str, Any]:
         make.program(uni, name_en="Medicine", field_group="MED"),
         make.program(uni2, name_en="Civil Engineering", field_group="ENG"),
     ]
+    ids = (cycle.id, [p.id for p in programs])
     for p in programs:
         make.quota(cycle, p, places=2)
     no_quota = make.program(uni2, name_en="Astronomy")
-    return {"cycle": cycle, "programs": programs, "no_quota": no_quota}
+    return {
+        "cycle": _fresh(make.app, Cycle, ids[0]),
+        "programs": [_fresh(make.app, Program, i) for i in ids[1]],
+        "no_quota": no_quota,
+    }
+
+
+def _fresh(app: Any, model: Any, obj_id: int) -> Any:
+    """Reload a factory object whose columns expired when a later factory call reused it."""
+    with app.app_context():
+        obj = db.session.get(model, obj_id)
+        db.session.expunge(obj)
+        return obj
 
 
 def post(client: Any, path: str, data: dict[str, Any], page: str | None = None, **kw: Any) -> Any:
