@@ -82,6 +82,15 @@ def run_round(round_id: int) -> None:
         rounds.run_round_job(round_id)
 
 
+@huey.task()
+def run_appeal_round(round_id: int) -> None:
+    """Run an appeal round (owed places guaranteed, everyone else held); records its failure."""
+    with _app_context():
+        from app.services import appeals
+
+        appeals.run_appeal_round_job(round_id)
+
+
 @huey.periodic_task(crontab(minute="*/5"))
 def housekeeping() -> None:
     """Deliver any e-mail still waiting in the outbox."""
