@@ -40,14 +40,27 @@ class Solution:
 
 
 def make_solver(time_limit_s: float) -> cp_model.CpSolver:
-    """Configure a reproducible solver: two interleaved workers, fixed seed, deterministic cap."""
+    """Configure a reproducible solver: two interleaved workers, fixed seed, time caps.
+
+    The deterministic-time cap keeps runs reproducible; the wall-clock cap (the same number of
+    seconds) is a safety net and is reported by `stop_reason` when it is what ended the search.
+    """
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 2
     solver.parameters.interleave_search = True  # deterministic even with two workers
     solver.parameters.random_seed = SEED
     solver.parameters.max_deterministic_time = max(0.1, time_limit_s)
-    solver.parameters.max_time_in_seconds = max(1.0, 4 * time_limit_s)  # safety net only
+    solver.parameters.max_time_in_seconds = max(0.5, time_limit_s)
     return solver
+
+
+def stop_reason(solver: cp_model.CpSolver, code: Any) -> str:
+    """Say what ended the search: a proof, the deterministic cap, or the wall clock."""
+    if code in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
+        return "proof"
+    if solver.wall_time >= solver.parameters.max_time_in_seconds * 0.99:
+        return "wall-clock cap (may differ between machines)"
+    return "deterministic time cap"
 
 
 class _Base:
@@ -334,6 +347,7 @@ def _stable_solution(
     stats: dict[str, Any] = {
         "cpsat_objective": solver.objective_value,
         "cpsat_bound": solver.best_objective_bound,
+        "cpsat_stop": stop_reason(solver, code),
     }
     messages: list[str] = []
     if soft:
@@ -448,7 +462,11 @@ class MinimumModel(_Base):
 
 
 def improve_minimum(ctx: Context, fast: FastResult, time_limit_s: float) -> Solution | None:
-    """Reduce how many are passed over by lower-priority group members, never doing worse."""
+    """Reduce how many are passed over by lower-priority group members, never doing worse.
+
+    Returns None when the model does not apply (shared limits or reserved places); otherwise the
+    better allocation, or the fast one with status "feasible" when nothing better was found.
+    """
     from solver.minimums import passed_over
 
     if ctx.limits is not None or ctx.reserves:
@@ -458,17 +476,18 @@ def improve_minimum(ctx: Context, fast: FastResult, time_limit_s: float) -> Solu
     model.hint(fast.assign, baseline)
     solver = make_solver(time_limit_s)
     code = solver.solve(model.model)
-    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    assign = model.assignment(solver)
-    count = passed_over(ctx, fast.ranking, assign, fast.members)
-    if count > baseline:
-        return None
-    status = "optimal" if code == cp_model.OPTIMAL else "feasible"
     stats: dict[str, Any] = {
-        "passed_over": count,
         "fast_rule_passed_over": baseline,
         "cpsat_bound": solver.best_objective_bound,
-        "cpsat_gap": solver.objective_value - solver.best_objective_bound,
+        "cpsat_stop": stop_reason(solver, code),
     }
+    assign = fast.assign
+    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        found = model.assignment(solver)
+        if passed_over(ctx, fast.ranking, found, fast.members) <= baseline:
+            assign = found
+    count = passed_over(ctx, fast.ranking, assign, fast.members)
+    stats["passed_over"] = count
+    stats["cpsat_gap"] = max(0.0, count - solver.best_objective_bound)
+    status = "optimal" if code == cp_model.OPTIMAL and assign is not fast.assign else "feasible"
     return Solution(assign, status, stats)

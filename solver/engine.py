@@ -11,7 +11,7 @@ from solver import minimums
 from solver.checks import check_assignments
 from solver.da import UNASSIGNED, LimitTable, Reserves, deferred_acceptance, serial_dictatorship
 from solver.priority import Ranking, base_order, build_ranking, score_scale
-from solver.problem import Problem, ProblemError
+from solver.problem import Problem, ProblemError, parse_problem
 from solver.result import Result
 
 SOLVER_VERSION = "1.0.0"
@@ -51,7 +51,7 @@ class Outcome:
 
 
 def solve(
-    problem: Problem,
+    problem: Problem | dict[str, Any],
     method: str = "auto",
     time_limit_s: float = 20.0,
     *,
@@ -67,6 +67,10 @@ def solve(
     if method not in METHODS:
         raise ProblemError(f"solve: method must be one of {', '.join(METHODS)}, got {method!r}")
     started = time.perf_counter()
+    if isinstance(problem, dict):
+        problem = parse_problem(problem)
+    if problem.minimums and problem.ties != "lottery":
+        raise ProblemError("minimums: a minimum share cannot be combined with admit-all ties")
     ctx = make_context(problem)
     if problem.minimums:
         improve = method == "cpsat" if improve_minimum is None else improve_minimum
@@ -175,7 +179,7 @@ def _solve_minimum(ctx: Context, improve: bool, time_limit_s: float) -> Outcome:
 
     better = cpsat.improve_minimum(ctx, fast, time_limit_s)
     if better is None:
-        outcome.stats["cpsat"] = "no better allocation found"
+        outcome.messages.append("CP-SAT does not improve minimum shares with limits or reserves")
         return outcome
     return Outcome(
         better.assign,
