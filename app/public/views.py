@@ -46,3 +46,24 @@ def dev_mailbox() -> str:
         .limit(100)
     )
     return render_template("public/dev_mailbox.html", messages=db.session.scalars(query).all())
+
+
+@bp.get("/results")
+def results() -> str:
+    """Show each cycle's committed lottery seed and the cutoffs of its published rounds."""
+    from app.services import public_results
+
+    return render_template("public/results.html", cycles=public_results.overview())
+
+
+@bp.get("/results/rounds/<int:round_id>/input.json")
+def round_input(round_id: int) -> Response:
+    """Let anyone download a published round's anonymised input to re-run or verify it."""
+    from app.models import Round, RoundStatus
+
+    round_ = db.session.get(Round, round_id)
+    if round_ is None or round_.status != RoundStatus.PUBLISHED or not round_.input_snapshot:
+        abort(404)
+    response = Response(round_.input_snapshot, mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="round-{round_.id}-input.json"'
+    return response

@@ -1,0 +1,102 @@
+"""Every ministry page: ministry officers may open it; applicants and universities get 404;
+anonymous visitors are sent to sign in."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def _paths(scene) -> list[str]:
+    c = scene["cycle_id"]
+    a = scene["review_id"]
+    return [
+        "/ministry/",
+        f"/ministry/?cycle={c}",
+        "/ministry/cycles",
+        "/ministry/cycles/new",
+        f"/ministry/cycles/{c}",
+        f"/ministry/cycles/{c}/edit",
+        f"/ministry/cycles/{c}/quotas",
+        f"/ministry/cycles/{c}/quotas/template.xlsx",
+        f"/ministry/cycles/{c}/quotas/template.csv",
+        "/ministry/verification",
+        "/ministry/verification?status=in_review",
+        f"/ministry/applications/{a}",
+        f"/ministry/documents/{scene['doc_id']}/file",
+        f"/ministry/cycles/{c}/rounds/new",
+        f"/ministry/cycles/{c}/compare",
+        f"/ministry/cycles/{c}/export/applicants.xlsx",
+        f"/ministry/cycles/{c}/export/applicants.csv",
+        "/ministry/export/statistics.xlsx",
+        "/ministry/export/statistics.csv",
+        "/ministry/audit",
+        "/ministry/audit?person=ministry&action=round.",
+    ]
+
+
+def test_ministry_opens_every_page(client, login_as, scene):
+    login_as("ministry")
+    for path in _paths(scene):
+        response = client.get(path)
+        assert response.status_code == 200, path
+
+
+def test_admin_may_open_the_console(client, login_as, scene):
+    login_as("admin")
+    assert client.get("/ministry/cycles").status_code == 200
+
+
+@pytest.mark.parametrize("role", ["applicant", "university"])
+def test_other_roles_get_404_everywhere(client, login_as, scene, role):
+    login_as(role)
+    for path in _paths(scene):
+        assert client.get(path).status_code == 404, path
+
+
+def test_anonymous_is_sent_to_sign_in(client, scene):
+    for path in _paths(scene):
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert "/auth/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/ministry/cycles/999999",
+        "/ministry/cycles/999999/quotas",
+        "/ministry/applications/999999",
+        "/ministry/documents/999999/file",
+        "/ministry/rounds/999999",
+        "/ministry/rounds/999999/progress",
+        "/ministry/rounds/999999/snapshot.json",
+        "/ministry/rounds/999999/export.csv",
+        "/ministry/export/statistics.pdf",
+    ],
+)
+def test_missing_objects_answer_404(client, login_as, scene, path):
+    login_as("ministry")
+    assert client.get(path).status_code == 404
+
+
+def test_a_draft_application_is_not_the_ministrys_to_see(app, client, login_as, make, scene):
+    from app.extensions import db
+    from app.models import Cycle
+
+    with app.app_context():
+        cycle = db.session.get(Cycle, scene["cycle_id"])
+        draft = make.application(cycle=cycle)
+        draft_id = draft.id
+    login_as("ministry")
+    assert client.get(f"/ministry/applications/{draft_id}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "suffix",
+    ["seed", "status", "quotas", "limits", "quotas/import", "quotas/1", "rounds/new"],
+)
+def test_posts_are_guarded_too(client, login_as, scene, suffix):
+    login_as("applicant")
+    c = scene["cycle_id"]
+    response = client.post(f"/ministry/cycles/{c}/{suffix}", data={})
+    assert response.status_code in (400, 404)
