@@ -20,7 +20,9 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 DATETIME = {"type": "string", "format": "date-time"}
-ID = {"type": "integer", "minimum": 1}
+MAX_ID = 2**31 - 1
+MAX_PAGE = 1_000_000
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 
 def _page_of(item: str) -> dict[str, Any]:
@@ -62,7 +64,11 @@ def _param(name: str, schema: dict[str, Any], description: str) -> dict[str, Any
 
 
 PAGING = [
-    _param("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number, from 1."),
+    _param(
+        "page",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+        "Page number, from 1.",
+    ),
     _param(
         "per_page",
         {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": DEFAULT_PER_PAGE},

@@ -16,7 +16,14 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app.api import bp
-from app.api.openapi import DEFAULT_PER_PAGE, ENROLMENT_STATES, MAX_PER_PAGE, build_spec
+from app.api.openapi import (
+    DEFAULT_PER_PAGE,
+    ENROLMENT_STATES,
+    MAX_ID,
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    build_spec,
+)
 from app.extensions import db, limiter
 from app.models import Placement, PlacementState, Program, utcnow
 from app.services import api_tokens, enrolment
@@ -76,9 +83,11 @@ def openapi() -> Response:
 
 
 @bp.route("/", methods=["POST", "PUT", "PATCH", "DELETE"], endpoint="write_root")
-@bp.route("/<path:_rest>", methods=["POST", "PUT", "PATCH", "DELETE"])
+@bp.route("/<path:_rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
 def refuse_write(_rest: str = "") -> Response:
-    """Refuse every write: the API is read-only."""
+    """Refuse every write (the API is read-only); an unknown path to read is 404."""
+    if request.method in ("GET", "HEAD"):
+        abort(404, description="No such resource.")
     abort(403, description="The API is read-only.")
 
 
@@ -109,7 +118,7 @@ def _choice_arg(name: str, allowed: tuple[str, ...] | list[str]) -> str | None:
 
 
 def _page(query: Select[Any], serialise: Callable[[Any], dict[str, Any]]) -> Response:
-    page = _int_arg("page", maximum=1_000_000) or 1
+    page = _int_arg("page", maximum=MAX_PAGE) or 1
     per_page = _int_arg("per_page", maximum=MAX_PER_PAGE) or DEFAULT_PER_PAGE
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique()
@@ -129,7 +138,7 @@ def _page(query: Select[Any], serialise: Callable[[Any], dict[str, Any]]) -> Res
 
 
 def _own_program_filter() -> int | None:
-    program_id = _int_arg("program_id", maximum=2**31 - 1)
+    program_id = _int_arg("program_id", maximum=MAX_ID)
     if program_id is not None:
         try:
             enrolment.get_program(program_id, g.api_university_id)
@@ -227,7 +236,7 @@ def list_programs() -> Response:
     return _page(query, _program)
 
 
-@bp.get("/programs/<int:program_id>")
+@bp.get("/programs/<int(max=2147483647):program_id>")
 @rate_limited
 def get_program(program_id: int) -> Response:
     """Show one of the university's programs."""
@@ -242,7 +251,7 @@ def get_program(program_id: int) -> Response:
 def list_placements() -> Response:
     """List the university's students placed by published rounds."""
     program_id = _own_program_filter()
-    round_id = _int_arg("round_id", maximum=2**31 - 1)
+    round_id = _int_arg("round_id", maximum=MAX_ID)
     state = _choice_arg("state", [s.value for s in enrolment.VISIBLE_STATES])
     query = enrolment.published_placements(
         g.api_university_id,
@@ -253,7 +262,7 @@ def list_placements() -> Response:
     return _page(query, _placement)
 
 
-@bp.get("/placements/<int:placement_id>")
+@bp.get("/placements/<int(max=2147483647):placement_id>")
 @rate_limited
 def get_placement(placement_id: int) -> Response:
     """Show one placement of a published round."""

@@ -13,7 +13,7 @@ from app.services import offer_letters
 from app.services.errors import NotFound
 
 
-@bp.get("/offers/<int:placement_id>/letter.pdf")
+@bp.get("/offers/<int(max=2147483647):placement_id>/letter.pdf")
 def offer_letter(placement_id: int) -> Response:
     """Download the bilingual offer letter of one's own accepted place."""
     try:

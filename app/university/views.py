@@ -25,6 +25,7 @@ from app.university import bp
 from app.university.forms import ActionForm, DeclineForm, ProposalForm, TokenForm
 
 STATE_ORDER = [s.value for s in enrolment.VISIBLE_STATES]
+MAX_ID = 2**31 - 1
 
 
 def _uid() -> int:
@@ -43,6 +44,16 @@ def _program_or_404(program_id: int) -> Program:
         return enrolment.get_program(program_id, _uid())
     except NotFound:
         abort(404)
+
+
+def _id_arg(name: str) -> int | None:
+    """Read an id filter from the query string; a malformed or impossible id is 404."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
+        abort(404)
+    return int(raw)
 
 
 @bp.get("/")
@@ -70,7 +81,7 @@ def home() -> str:
     )
 
 
-@bp.get("/programs/<int:program_id>")
+@bp.get("/programs/<int(max=2147483647):program_id>")
 def show_program(program_id: int) -> str:
     """List the program's students in each published round with their offer state."""
     program = _program_or_404(program_id)
@@ -91,7 +102,7 @@ def show_program(program_id: int) -> str:
     )
 
 
-@bp.get("/students/<int:placement_id>")
+@bp.get("/students/<int(max=2147483647):placement_id>")
 def show_student(placement_id: int) -> str:
     """Show one placed student and the enrolment decisions open for them."""
     placement = _placement_or_404(placement_id)
@@ -144,25 +155,25 @@ def _decide(placement_id: int, action: str) -> Response | tuple[str, int]:
     return redirect(url_for("university.show_student", placement_id=placement_id))
 
 
-@bp.post("/students/<int:placement_id>/enrol")
+@bp.post("/students/<int(max=2147483647):placement_id>/enrol")
 def enrol(placement_id: int) -> Response | tuple[str, int]:
     """Confirm the enrolment of an accepted student."""
     return _decide(placement_id, "enrol")
 
 
-@bp.post("/students/<int:placement_id>/decline")
+@bp.post("/students/<int(max=2147483647):placement_id>/decline")
 def decline(placement_id: int) -> Response | tuple[str, int]:
     """Decline an accepted student with a coded reason."""
     return _decide(placement_id, "decline")
 
 
-@bp.post("/students/<int:placement_id>/no-show")
+@bp.post("/students/<int(max=2147483647):placement_id>/no-show")
 def no_show(placement_id: int) -> Response | tuple[str, int]:
     """Report that an accepted student did not enrol (after the enrolment deadline)."""
     return _decide(placement_id, "no_show")
 
 
-@bp.get("/students/<int:placement_id>/letter.pdf")
+@bp.get("/students/<int(max=2147483647):placement_id>/letter.pdf")
 def offer_letter(placement_id: int) -> Response:
     """Download the bilingual offer letter of an accepted or enrolled student."""
     placement = _placement_or_404(placement_id)
@@ -236,8 +247,8 @@ def export(fmt: str) -> Response:
     """Download the university's published placements as XLSX or CSV (optionally filtered)."""
     if fmt not in exports.FORMATS:
         abort(404)
-    program_id = request.args.get("program_id", type=int)
-    round_id = request.args.get("round_id", type=int)
+    program_id = _id_arg("program_id")
+    round_id = _id_arg("round_id")
     if program_id is not None:
         _program_or_404(program_id)
     placements = list(
@@ -285,7 +296,7 @@ def create_token() -> Response | tuple[str, int]:
     return _tokens_page(TokenForm(formdata=None), raw), 201
 
 
-@bp.post("/tokens/<int:token_id>/revoke")
+@bp.post("/tokens/<int(max=2147483647):token_id>/revoke")
 def revoke_token(token_id: int) -> Response | tuple[str, int]:
     """Revoke one of the university's API tokens."""
     form = ActionForm()
@@ -327,7 +338,7 @@ def _proposals_page(forms: dict[int, ProposalForm]) -> str:
     return render_template("university/proposals.html", cycle=cycle, rows=rows)
 
 
-@bp.post("/proposals/<int:program_id>")
+@bp.post("/proposals/<int(max=2147483647):program_id>")
 def propose(program_id: int) -> Response | tuple[str, int]:
     """Propose the places of one program for the cycle being prepared."""
     program = _program_or_404(program_id)

@@ -118,3 +118,17 @@ def test_export_contains_own_published_students_only(client, world, officer_of):
 def test_other_roles_cannot_open_university_pages(client, world, login_as):
     login_as("applicant")
     assert client.get(f"/university/programs/{world.a.program_id}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/university/students/99999999999999999999999",
+        "/university/programs/99999999999999999999999",
+        "/university/students/99999999999999999999999/letter.pdf",
+        "/university/export.csv?program_id=99999999999999999999999",
+    ],
+)
+def test_huge_ids_are_404_not_500(client, world, officer_of, path):
+    officer_of(world.a.university_id)
+    assert client.get(path).status_code in (404,)
