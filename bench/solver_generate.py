@@ -22,6 +22,8 @@ def generate(
     seed: int = 1,
     minimum: float | None = None,
     places_ratio: float = 0.4,
+    women: float = 0.3,
+    gap: int = 8,
 ) -> dict[str, Any]:
     """Build a problem dict in the exchange format."""
     rng = np.random.default_rng(seed)
@@ -43,9 +45,9 @@ def generate(
     tiebreak = rng.integers(0, 30, applicants)
     lengths = rng.integers(1, choices + 1, applicants)
     draws = rng.choice(programs, size=(applicants, choices * 3), p=popularity)
-    women = rng.random(applicants) < 0.3
-    # Women score a little lower in this synthetic data, so a 40% minimum binds.
-    scores = np.where(women, np.maximum(0, scores - 8), scores)
+    is_woman = rng.random(applicants) < women
+    # Women score `gap` points lower in this synthetic data, so a 40% minimum binds.
+    scores = np.where(is_woman, np.maximum(0, scores - gap), scores)
     applicant_list = []
     for a in range(applicants):
         seen: dict[int, None] = {}
@@ -59,7 +61,7 @@ def generate(
                 "score": int(scores[a]),
                 "tiebreak": [int(tiebreak[a])],
                 "preferences": [pids[p] for p in seen],
-                "groups": {"gender": "F" if women[a] else "M"},
+                "groups": {"gender": "F" if is_woman[a] else "M"},
             }
         )
     data: dict[str, Any] = {
