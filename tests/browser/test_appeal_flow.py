@@ -1,0 +1,77 @@
+"""An appeal from filing to an upheld decision, on a phone-sized screen, in English and in Dari."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from app.extensions import db
+from app.models import Appeal, AppealState, Application, ApplicationStatus, User
+from app.services import verification
+from tests.browser.conftest import no_horizontal_scroll
+from tests.conftest import PASSWORD
+
+
+@pytest.mark.parametrize("lang", ["en", "fa_AF"])
+def test_appeal_from_filing_to_upheld(page: Page, app, live_server, make, sign_in, shot, lang):
+    decider = make.user("ministry")
+    reviewer = make.user("ministry", full_name="Aigerim Reviewer")
+    applicant = make.user("applicant", preferred_language=lang)
+    applicant_email, reviewer_email, reviewer_id = applicant.email, reviewer.email, reviewer.id
+    cycle = make.cycle(appeal_window_days=10)
+    application = make.application(applicant, cycle, status=ApplicationStatus.IN_REVIEW)
+    with app.app_context():
+        verification.mark_ineligible(
+            db.session.get(Application, application.id),
+            "Status document expired.",
+            by=db.session.get(User, decider.id),
+        )
+        db.session.commit()
+
+    # The applicant sees the decision, its deadline, and files an appeal.
+    sign_in(applicant_email, PASSWORD, lang)
+    page.goto(f"{live_server}/applicant/appeals")
+    expect(page.locator("main h1")).to_be_visible()
+    shot(f"appeal-decisions-{lang}")
+    page.locator('main a[href*="/applicant/appeals/new"]').click()
+    expect(page.locator(".appeal-deadline")).to_be_visible()
+    page.locator("#ground-0").check()
+    page.locator("#statement").fill("My refugee certificate is valid until 2030. Look again.")
+    page.locator("#declaration").check()
+    assert no_horizontal_scroll(page)
+    shot(f"appeal-form-{lang}")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".badge-submitted")).to_be_visible()
+    shot(f"appeal-filed-{lang}")
+
+    # A second officer (not the one who decided) takes it and upholds it.
+    page.context.clear_cookies()
+    sign_in(reviewer_email, PASSWORD, "en")
+    page.goto(f"{live_server}/ministry/appeals")
+    page.locator("table.appeal-queue a").first.click()
+    page.locator("#officer").select_option(str(reviewer_id))
+    page.locator('form[action$="/assign"] button[type=submit]').click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".badge-in_review")).to_be_visible()
+    page.locator("#outcome-0").check()
+    page.locator("#reason").fill("The status document was valid on the day of the decision.")
+    shot(f"appeal-decide-{lang}")
+    page.locator('form[action$="/decide"] button[type=submit]').click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".appeal-outcome")).to_be_visible()
+    shot(f"appeal-upheld-ministry-{lang}")
+
+    # The applicant reads the outcome and the reason in their language.
+    page.context.clear_cookies()
+    sign_in(applicant_email, PASSWORD, lang)
+    page.goto(f"{live_server}/applicant/appeals")
+    page.locator('main .appeal-list a[href*="/applicant/appeals/"]').first.click()
+    expect(page.locator(".appeal-outcome")).to_contain_text("valid on the day of the decision")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl" if lang == "fa_AF" else "ltr")
+    assert no_horizontal_scroll(page)
+    shot(f"appeal-outcome-{lang}")
+    with app.app_context():
+        appeal = db.session.query(Appeal).one()
+        assert appeal.state == AppealState.UPHELD
+        assert db.session.get(Application, application.id).status == ApplicationStatus.ELIGIBLE
