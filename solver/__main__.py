@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from solver.checks import check_assignments
 from solver.engine import METHODS, solve
 from solver.explain import explain
-from solver.io import load_assignments, load_problem, read_json, write_text
+from solver.io import load_problem, load_result, read_json, write_text
 from solver.problem import ProblemError
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT = 0, 1, 2
@@ -62,10 +62,14 @@ def _solve(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     problem = load_problem(args.problem)
-    cert = check_assignments(problem, load_assignments(args.result))
-    if cert["ok"]:
-        print(f"ok: {sum(1 for _ in problem.applicants)} applicants, no violations")
+    assignments, digest = load_result(args.result)
+    cert = check_assignments(problem, assignments)
+    mismatch = digest is not None and digest != problem.input_sha256
+    if cert["ok"] and not mismatch:
+        print(f"ok: {len(problem.applicants)} applicants, no violations")
         return EXIT_OK
+    if mismatch:
+        print("violation: input_sha256 differs: the result was computed for another input")
     for line in cert["violations"]:
         print(f"violation: {line}")
     hidden = cert["violation_count"] - len(cert["violations"])

@@ -25,9 +25,19 @@ def load_problem(path: str | Path) -> Problem:
     return parse_problem(read_json(path))
 
 
+def load_result(path: str | Path) -> tuple[dict[str, str | None], str | None]:
+    """Read a result file's assignments and input hash; refuse anything that is not a result."""
+    data = read_json(path)
+    digest = data.get("input_sha256") if isinstance(data, dict) else None
+    return _assignments(data, path), digest if isinstance(digest, str) else None
+
+
 def load_assignments(path: str | Path) -> dict[str, str | None]:
     """Read the assignments of a result file; refuse anything that is not a result."""
-    data = read_json(path)
+    return _assignments(read_json(path), path)
+
+
+def _assignments(data: Any, path: str | Path) -> dict[str, str | None]:
     assignments = data.get("assignments") if isinstance(data, dict) else None
     if not isinstance(assignments, dict) or not all(
         isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in assignments.items()

@@ -105,3 +105,12 @@ def test_missing_file_and_unknown_applicant_exit_2(files: dict[str, Path]) -> No
     told = run("explain", str(files["problem"]), str(files["result"]), "A9999")
     assert told.returncode == 2
     assert "unknown applicant 'A9999'" in told.stderr
+
+
+def test_verify_flags_a_result_for_another_input(files: dict[str, Path]) -> None:
+    run("solve", str(files["problem"]), "-o", str(files["result"]))
+    changed = {**PROBLEM, "seed": 1}
+    files["problem"].write_text(json.dumps(changed))
+    verified = run("verify", str(files["problem"]), str(files["result"]))
+    assert verified.returncode == 1
+    assert "input_sha256 differs" in verified.stdout
