@@ -117,6 +117,13 @@ def _choice_arg(name: str, allowed: tuple[str, ...] | list[str]) -> str | None:
     return raw
 
 
+def _only_args(*names: str) -> None:
+    # A typo (?stat=enrolled) must not silently return everything.
+    unknown = sorted(set(request.args) - {"page", "per_page", *names})
+    if unknown:
+        abort(400, description=f"Unknown query parameter: {unknown[0][:40]}.")
+
+
 def _page(query: Select[Any], serialise: Callable[[Any], dict[str, Any]]) -> Response:
     page = _int_arg("page", maximum=MAX_PAGE) or 1
     per_page = _int_arg("per_page", maximum=MAX_PER_PAGE) or DEFAULT_PER_PAGE
@@ -227,6 +234,7 @@ def _enrolment(p: Placement) -> dict[str, Any]:
 @rate_limited
 def list_programs() -> Response:
     """List the university's programs with their quota places per cycle."""
+    _only_args()
     query = (
         select(Program)
         .where(Program.university_id == g.api_university_id)
@@ -250,6 +258,7 @@ def get_program(program_id: int) -> Response:
 @rate_limited
 def list_placements() -> Response:
     """List the university's students placed by published rounds."""
+    _only_args("program_id", "round_id", "state")
     program_id = _own_program_filter()
     round_id = _int_arg("round_id", maximum=MAX_ID)
     state = _choice_arg("state", [s.value for s in enrolment.VISIBLE_STATES])
@@ -276,6 +285,7 @@ def get_placement(placement_id: int) -> Response:
 @rate_limited
 def list_enrolments() -> Response:
     """List the enrolment status of students who accepted a place."""
+    _only_args("program_id", "state")
     program_id = _own_program_filter()
     state = _choice_arg("state", ENROLMENT_STATES)
     states = (

@@ -96,7 +96,16 @@ def test_pagination(client, world, token_for):
 
 
 @pytest.mark.parametrize(
-    "query", ["page=0", "page=x", "per_page=101", "per_page=-1", "state=proposed", "round_id=abc"]
+    "query",
+    [
+        "page=0",
+        "page=x",
+        "per_page=101",
+        "per_page=-1",
+        "state=proposed",
+        "round_id=abc",
+        "stat=enrolled",
+    ],
 )
 def test_bad_parameters_are_json_400(client, world, token_for, query):
     response = client.get(f"/api/v1/placements?{query}", headers=token_for(world.a.university_id))
