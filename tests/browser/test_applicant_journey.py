@@ -1,0 +1,191 @@
+"""The applicant's journey in a phone-sized Chromium: register → eligibility → every step →
+documents → review → submit, in English and in Dari (right-to-left)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from PIL import Image
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import no_horizontal_scroll
+
+PASSWORD = "a long enough password"
+
+
+def png_photo() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (600, 400), (30, 90, 160)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def pdf_file() -> bytes:
+    return (
+        b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+        b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n"
+        b"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
+    )
+
+
+@pytest.fixture()
+def open_cycle(make: Any) -> dict[str, Any]:
+    cycle = make.cycle(name="2026/27", max_choices=3)
+    uni = make.university(city="Almaty", name_en="Al-Farabi Kazakh National University")
+    other = make.university(city="Astana", name_en="Eurasian National University")
+    programs = [
+        make.program(uni, name_en="Computer Science", language="en"),
+        make.program(other, name_en="Civil Engineering", field_group="ENG"),
+        make.program(other, name_en="Nursing", field_group="MED"),
+    ]
+    for program in programs:
+        make.quota(cycle, program, places=3)
+    return {"cycle": cycle}
+
+
+def _check_phone(page: Page, lang: str) -> None:
+    expect(page.locator("html")).to_have_attribute("dir", "rtl" if lang == "fa_AF" else "ltr")
+    assert no_horizontal_scroll(page), f"sideways scrolling on {page.url}"
+
+
+def _save(page: Page) -> None:
+    page.locator("main form.form button[type=submit]").first.click()
+    page.wait_for_load_state("networkidle")
+
+
+@pytest.mark.parametrize("lang", ["en", "fa_AF"])
+def test_register_to_submission(page: Page, live_server: str, open_cycle, shot, lang: str):
+    email = f"journey-{lang.lower()}@test.example"
+    # Register and confirm the e-mail address.
+    page.goto(f"{live_server}/auth/register?lang={lang}")
+    _check_phone(page, lang)
+    page.locator("#full_name").fill("Freshta Ahmadi")
+    page.locator("#email").fill(email)
+    page.locator("#language").select_option(lang)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("#password_again").fill(PASSWORD)
+    page.locator("#accept_privacy").check()
+    shot(f"applicant-register-{lang}")
+    page.locator("main form button[type=submit]").click()
+    page.goto(f"{live_server}/dev/mail")
+    page.locator("pre.mail-body a").first.click()
+    page.wait_for_load_state("networkidle")
+
+    # Sign in.
+    page.goto(f"{live_server}/auth/login?lang={lang}")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("/applicant/")
+    shot(f"applicant-home-{lang}")
+    page.locator("main a[href$='/applicant/eligibility']").click()
+
+    # Eligibility: a refusal first, then the real answers.
+    _check_phone(page, lang)
+    page.locator("#protection_status-2").check()  # neither
+    page.locator("#school-0").check()
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator("#precheck-result")).to_be_visible()
+    expect(page.locator("#precheck-result li[data-rule=protection_status]")).to_be_visible()
+    shot(f"applicant-eligibility-refused-{lang}")
+    page.locator("#protection_status-0").check()
+    page.locator("#status_valid_until").fill("1408/06/31")  # Solar Hijri
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("/applicant/application/personal")
+
+    # Personal details, with a Solar Hijri date of birth.
+    _check_phone(page, lang)
+    page.locator("#name_native").fill("فرشته احمدی")
+    page.locator("#name_latin").fill("Freshta Ahmadi")
+    page.locator("#name_cyrillic").fill("Фрешта Ахмади")
+    page.locator("#date_of_birth").fill("۱۳۸۴/۰۱/۰۱")
+    page.locator("#gender-0").check()
+    page.locator("#country_of_origin").select_option("AF")
+    shot(f"applicant-personal-{lang}")
+    page.locator("main form.form button[name=then]").click()  # save and stay
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".both-calendars")).to_contain_text("2005-03-21")
+    expect(page.locator(".both-calendars")).to_contain_text("1384/01/01")
+    expect(page.locator(".saved-at")).to_be_visible()
+    _save(page)
+
+    # Protection status: pre-filled from the eligibility answers.
+    assert page.url.endswith("/application/protection")
+    expect(page.locator("#protection_status-0")).to_be_checked()
+    page.locator("#status_document_number").fill("RF-2026-0042")
+    page.locator("#status_document_issuer").fill("Migration Service, Almaty")
+    shot(f"applicant-protection-{lang}")
+    _save(page)
+
+    # Education.
+    assert page.url.endswith("/application/education")
+    page.locator("#education_route-0").check()
+    page.locator("#school_name").fill("School No. 12, Almaty")
+    page.locator("#school_country").select_option("KZ")
+    page.locator("#graduation_year").fill("2025")
+    shot(f"applicant-education-{lang}")
+    _save(page)
+
+    # Scores.
+    assert page.url.endswith("/application/scores")
+    page.locator("#c_unt_total").fill("112")
+    shot(f"applicant-scores-{lang}")
+    _save(page)
+
+    # Choices: search, add two, put the second first (server-side buttons, no JS needed).
+    assert page.url.endswith("/application/choices")
+    _check_phone(page, lang)
+    page.locator("#text").fill("Nursing")
+    page.locator("form.search-form button[type=submit]").click()
+    page.locator(".program-results li", has_text="Nursing").locator("button").click()
+    page.locator("#text").fill("")
+    page.locator("#city").select_option("Almaty")
+    page.locator("form.search-form button[type=submit]").click()
+    page.locator(".program-results li", has_text="Computer Science").locator("button").click()
+    expect(page.locator("#choice-list > li")).to_have_count(2)
+    page.locator("#choice-list > li").nth(1).locator("button[value=up]").click()
+    expect(page.locator("#choice-list > li").first).to_contain_text("Computer Science")
+    shot(f"applicant-choices-{lang}")
+    page.locator("main p.actions a.btn").click()
+
+    # Documents: a phone photo, a PDF and alternative evidence for the test results.
+    assert page.url.endswith("/application/documents")
+    uploads = [
+        ("status_proof", "status.png", "image/png", png_photo(), ""),
+        ("school_certificate", "school.pdf", "application/pdf", pdf_file(), ""),
+        ("test_certificate", "unt.png", "image/png", png_photo(), ""),
+    ]
+    for kind, name, mime, data, _evidence in uploads:
+        page.locator("#kind").select_option(kind)
+        page.locator("#file").set_input_files(
+            files=[{"name": name, "mimeType": mime, "buffer": data}]
+        )
+        page.locator("form[enctype] button[type=submit]").click()
+        page.wait_for_load_state("networkidle")
+        expect(page.locator(f".checklist-item[data-kind={kind}] .check-ok")).to_be_visible()
+    _check_phone(page, lang)
+    shot(f"applicant-documents-{lang}")
+    page.locator("main p.actions a.btn").click()
+
+    # Review, declaration, submit.
+    assert page.url.endswith("/application/review")
+    expect(page.locator("#missing")).to_have_count(0)
+    page.locator("#declaration").check()
+    shot(f"applicant-review-{lang}")
+    page.locator("form[action$='/application/submit'] button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("/applicant/")
+    expect(page.locator(".badge-submitted")).to_be_visible()
+    expect(page.locator("ol.timeline li")).to_have_count(1)
+    _check_phone(page, lang)
+    shot(f"applicant-submitted-{lang}")
+
+    # The form is now read-only, and the message arrived in the portal.
+    page.goto(f"{live_server}/applicant/application/personal")
+    expect(page.locator("#name_latin")).to_be_disabled()
+    page.goto(f"{live_server}/applicant/messages")
+    expect(page.locator("li.message")).to_have_count(1)
+    shot(f"applicant-messages-{lang}")
