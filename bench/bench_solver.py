@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 CAP_S = 300.0
+LEGS = ("load", "solve", "verify")
 SIZES = [
     ("1k/20/5", 1_000, 20, 5),
     ("10k/100/5", 10_000, 100, 5),
@@ -44,23 +45,32 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu_s() -> float:
+    """CPU seconds used so far by this process (robust to other jobs sharing the machine)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def child_solve(path: str) -> dict[str, Any]:
     """Load, solve (the result carries the checker's certificate) and verify again."""
     from solver.checks import check_assignments
     from solver.engine import solve
     from solver.io import load_problem
 
-    t0 = time.perf_counter()
+    c0, t0 = _cpu_s(), time.perf_counter()
     problem = load_problem(path)
-    t1 = time.perf_counter()
+    c1, t1 = _cpu_s(), time.perf_counter()
     result = solve(problem)
-    t2 = time.perf_counter()
+    c2, t2 = _cpu_s(), time.perf_counter()
     cert = check_assignments(problem, result.assignments)
-    t3 = time.perf_counter()
+    c3, t3 = _cpu_s(), time.perf_counter()
     return {
         "load_s": t1 - t0,
         "solve_s": t2 - t1,
         "verify_s": t3 - t2,
+        "load_cpu": c1 - c0,
+        "solve_cpu": c2 - c1,
+        "verify_cpu": c3 - c2,
         "ok": cert["ok"],
         "placed": result.placed,
         "peak_mb": _peak_mb(),
@@ -106,7 +116,8 @@ def _hr_game(path: str) -> dict[str, Any]:
         game = HospitalResident.create_from_dictionaries(resident_prefs, hospital_prefs, capacities)
         matching = game.solve(optimal="resident")
     placed = sum(len(v) for v in matching.values())
-    return {"solve_s": time.perf_counter() - t0, "placed": placed, "peak_mb": _peak_mb()}
+    elapsed = time.perf_counter() - t0
+    return {"solve_s": elapsed, "cpu_s": _cpu_s(), "placed": placed, "peak_mb": _peak_mb()}
 
 
 def child_cpsat(path: str, limit: str) -> dict[str, Any]:
@@ -118,8 +129,15 @@ def child_cpsat(path: str, limit: str) -> dict[str, Any]:
     t0 = time.perf_counter()
     result = solve(problem, "cpsat", float(limit))
     elapsed = time.perf_counter() - t0
+    cpu = _cpu_s()
     same = result.assignments == solve(problem, "da").assignments
-    return {"solve_s": elapsed, "status": result.status, "same_as_da": same, "peak_mb": _peak_mb()}
+    return {
+        "solve_s": elapsed,
+        "cpu_s": cpu,
+        "status": result.status,
+        "same_as_da": same,
+        "peak_mb": _peak_mb(),
+    }
 
 
 def child_minimum(path: str, limit: str) -> dict[str, Any]:
@@ -128,11 +146,12 @@ def child_minimum(path: str, limit: str) -> dict[str, Any]:
     from solver.io import load_problem
 
     problem = load_problem(path)
-    t0 = time.perf_counter()
+    c0, t0 = _cpu_s(), time.perf_counter()
     fast = solve(problem)
-    t1 = time.perf_counter()
+    c1, t1 = _cpu_s(), time.perf_counter()
     out: dict[str, Any] = {
         "fast_s": t1 - t0,
+        "fast_cpu": c1 - c0,
         "fast_passed_over": fast.stats["passed_over"],
         "bonus": fast.stats.get("bonus"),
         "placed": fast.placed,
@@ -167,11 +186,15 @@ def run_child(kind: str, *args: str, timeout: float = CAP_S + 60) -> dict[str, A
     return report
 
 
-def wall(cmd: list[str]) -> float:
-    """Time a command end to end (start-up included)."""
+def wall(cmd: list[str]) -> tuple[float, float]:
+    """Time a command end to end (start-up included): wall seconds and CPU seconds."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True, capture_output=True)
-    return time.perf_counter() - t0
+    elapsed = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return elapsed, cpu
 
 
 def generate(
@@ -205,12 +228,13 @@ def _competitor(
         return f"({report['error']})"
     history[kind] = (size, report["solve_s"])
     extra = f", {report['status']}, same as DA: {report['same_as_da']}" if kind == "cpsat" else ""
-    return f"{_fmt(report['solve_s'])}, {report['peak_mb']:.0f} MB{extra}"
+    took = f"{_fmt(report['solve_s'])} (CPU {_fmt(report['cpu_s'])})"
+    return f"{took}, {report['peak_mb']:.0f} MB{extra}"
 
 
 def bench_sizes(directory: Path, skip_national: bool) -> list[str]:
     rows = [
-        "| case | load | solve (incl. check) | verify again | peak RSS | "
+        "| case (wall / CPU) | load | solve (incl. check) | verify again | peak RSS | "
         "matching HR | plain CP-SAT |",
         "|---|---|---|---|---|---|---|",
     ]
@@ -226,10 +250,8 @@ def bench_sizes(directory: Path, skip_national: bool) -> list[str]:
         size = n * k
         hr = _competitor("hr", path, size, history)
         cp = _competitor("cpsat", path, size, history, str(CAP_S))
-        rows.append(
-            f"| {name} | {_fmt(ours['load_s'])} | {_fmt(ours['solve_s'])} | "
-            f"{_fmt(ours['verify_s'])} | {ours['peak_mb']:.0f} MB | {hr} | {cp} |"
-        )
+        cells = [f"{_fmt(ours[k + '_s'])} / {_fmt(ours[k + '_cpu'])}" for k in LEGS]
+        rows.append(f"| {name} | {' | '.join(cells)} | {ours['peak_mb']:.0f} MB | {hr} | {cp} |")
         print(rows[-1], flush=True)
         if name.startswith("100k"):
             rows.extend(_cli_versus_baseline(path, directory))
@@ -258,8 +280,9 @@ def _cli_versus_baseline(path: Path, directory: Path) -> list[str]:
         == json.loads((directory / "b.json").read_text())["assignments"]
     )
     line = (
-        f"| 100k/500/10 end to end (best of 2) | `python -m solver solve`: {ours:.2f} s | "
-        f"plain DA script: {base:.2f} s | same assignments: {same} | | | |"
+        f"| 100k/500/10 end to end (best of 2, wall / CPU) | `python -m solver solve`: "
+        f"{ours[0]:.2f} s / {ours[1]:.2f} s | plain DA script: {base[0]:.2f} s / {base[1]:.2f} s "
+        f"| same assignments: {same} | | | |"
     )
     print(line, flush=True)
     return [line]
@@ -268,7 +291,7 @@ def _cli_versus_baseline(path: Path, directory: Path) -> list[str]:
 def bench_minimums(directory: Path) -> list[str]:
     rows = [
         "",
-        "| minimum-share case | fast rule | bonus | passed over (fast) | CP-SAT | "
+        "| minimum-share case | fast rule (wall / CPU) | bonus | passed over (fast) | CP-SAT | "
         "passed over (CP-SAT) | CP-SAT status | peak RSS |",
         "|---|---|---|---|---|---|---|---|",
     ]
@@ -283,7 +306,8 @@ def bench_minimums(directory: Path) -> list[str]:
         if rep.get("cpsat_gap"):
             status += f" (gap {rep['cpsat_gap']:.0f})"
         rows.append(
-            f"| {name} | {_fmt(rep['fast_s'])} | {rep['bonus']} | {rep['fast_passed_over']} | "
+            f"| {name} | {_fmt(rep['fast_s'])} / {_fmt(rep['fast_cpu'])} | {rep['bonus']} | "
+            f"{rep['fast_passed_over']} | "
             f"{cp} | {rep.get('cpsat_passed_over', '')} | {status} | {rep['peak_mb']:.0f} MB |"
         )
         print(rows[-1], flush=True)

@@ -182,6 +182,8 @@ class StableModel(_Base):
             slack = m.new_bool_var(f"unstable_{name}")
             self.slack.append(slack)
             m.add(held + slack >= 1).only_enforce_if(cond)
+        elif len(cond) == 1:
+            m.add(held >= cond[0])  # linear form: a tighter relaxation than an enforced row
         else:
             m.add(held >= 1).only_enforce_if(cond)
 
@@ -195,7 +197,7 @@ class StableModel(_Base):
             self.slack.append(slack)
             reasons.append(slack)
         holds = m.new_bool_var(f"holds_{a}_{i}")
-        m.add(self.at_or_above(a, i) >= 1).only_enforce_if(holds)
+        m.add(self.at_or_above(a, i) >= holds)
         m.add_bool_or([*reasons, holds])
 
     def _ties_capacity(self, p: int, opened: list[cp_model.IntVar]) -> None:
@@ -409,7 +411,7 @@ class MinimumModel(_Base):
                 m.add_implication(lits[k + 1], lits[k])
             for k, (a, i) in enumerate(sides[s]):
                 m.add_implication(self.placed[a][i], lits[k])
-                m.add(self.at_or_above(a, i) >= 1).only_enforce_if(lits[k])
+                m.add(self.at_or_above(a, i) >= lits[k])  # linear form: a tighter relaxation
             if lits:
                 # A cutoff excludes someone only when the program is full.
                 m.add_implication(lits[-1].Not(), self.full[p])
@@ -442,9 +444,7 @@ class MinimumModel(_Base):
                 m.add_implication(opened[False][k], opened[True][j - 1])
             if j < len(member_keys):
                 # Passed over: a lower-priority member is admitted here while a is not.
-                m.add(self.at_or_above(a, i) + self.passed[a] >= 1).only_enforce_if(
-                    admitted_below[j]
-                )
+                m.add(self.at_or_above(a, i) + self.passed[a] >= admitted_below[j])
 
     def _share(self, share: float) -> None:
         frac = Fraction(str(share))
