@@ -142,3 +142,22 @@ def rotate_keys() -> None:
         click.echo(f"not opened by any key, left as it is: {name}", err=True)
     if files.failed:
         sys.exit(1)
+
+
+@umit.command("purge")
+@with_appcontext
+def purge() -> None:
+    """Purge what the retention rules and erasure requests allow; keep anonymised counts."""
+    from app.services import retention
+
+    report = retention.purge()
+    db.session.commit()
+    # Files go only after the commit: a failed purge must not lose documents.
+    removed = retention.delete_unreferenced_files(report.files)
+    swept = retention.sweep_orphan_files()
+    for reason, count in report.purged.items():
+        click.echo(f"{reason}: {count} application(s) purged")
+    click.echo(f"accounts anonymised: {report.accounts_anonymised}")
+    click.echo(f"files removed: {removed + swept}")
+    for application_id, refusal in report.refused:
+        click.echo(f"application {application_id}: erasure request kept waiting: {refusal}")

@@ -74,6 +74,11 @@ class Config:
     # Only development and tests may fall back to a key derived from SECRET_KEY.
     ENCRYPTION_DEV_KEY_ALLOWED = False
 
+    # Retention (`flask umit purge`): unsent drafts this many days after the window closed;
+    # applicant accounts with no application and no sign-in for this many months.
+    RETENTION_DRAFT_DAYS = int(os.environ.get("UMIT_RETENTION_DRAFT_DAYS", 30))
+    ACCOUNT_RETENTION_MONTHS = int(os.environ.get("UMIT_ACCOUNT_RETENTION_MONTHS", 24))
+
     MAIL_BACKEND = os.environ.get("UMIT_MAIL_BACKEND", "log")  # "log" or "smtp"
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", 25))
