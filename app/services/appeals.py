@@ -217,11 +217,10 @@ def _published_rounds(application: Application) -> list[Round]:
 
 
 def _in_snapshot(round_: Round, application: Application) -> bool:
-    problem = _snapshot(round_)
-    if problem is None:
-        return False
-    key = applicant_key(application)
-    return any(item.get("id") == key for item in problem.get("applicants", []))
+    # The stored snapshot is canonical JSON (no spaces), so a text search is exact and avoids
+    # parsing a national-size input on every applicant page.
+    text = round_.input_snapshot or ""
+    return json.dumps({"id": applicant_key(application)}, separators=(",", ":"))[1:-1] in text
 
 
 def decisions(application: Application) -> list[Decision]:
@@ -1063,10 +1062,30 @@ def owed_appeals(cycle: Cycle) -> list[Appeal]:
         .where(Application.cycle_id == cycle.id, Appeal.state.in_(GRANTED))
         .order_by(Appeal.decided_at, Appeal.id)
     )
+    # An appeal round published from the rounds pages gives the place too (same placements).
+    given: set[int] = set()
+    for round_ in db.session.scalars(
+        select(Round).where(
+            Round.cycle_id == cycle.id,
+            Round.kind == RoundKind.APPEAL,
+            Round.status == RoundStatus.PUBLISHED,
+        )
+    ):
+        placed = set(
+            db.session.scalars(
+                select(Placement.application_id).where(Placement.round_id == round_.id)
+            )
+        )
+        for appeal_id in (round_.params or {}).get("appeal_ids") or []:
+            appeal = db.session.get(Appeal, appeal_id)
+            if appeal is not None and appeal.application_id in placed:
+                given.add(appeal_id)
     return [
         a
         for a in db.session.scalars(query)
-        if (a.correction or {}).get("owed") and not (a.correction or {}).get("made_good_round_id")
+        if (a.correction or {}).get("owed")
+        and not (a.correction or {}).get("made_good_round_id")
+        and a.id not in given
     ]
 
 

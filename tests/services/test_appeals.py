@@ -439,6 +439,7 @@ def test_end_to_end_score_appeal_gives_the_place_without_moving_anyone(published
     c = published["C"]
     main = published["round"]
     before = {name: placements_of(published[name]) for name in ("A", "B")}
+    frozen = (main.input_snapshot, main.input_sha256, dict(main.result), main.published_at)
     # C appeals the score; officer 0 (who verified it) cannot decide; officer 1 can.
     appeal = file(c, subject="score", statement="My UNT total is 130, not 100: see certificate.")
     with pytest.raises(appeals.FourEyesRefused):
@@ -487,7 +488,9 @@ def test_end_to_end_score_appeal_gives_the_place_without_moving_anyone(published
     assert c.status == S.PLACED
     # Everyone else is exactly where the published round put them.
     assert {name: placements_of(published[name]) for name in ("A", "B")} == before
+    db.session.refresh(main)
     assert main.status == RoundStatus.PUBLISHED
+    assert (main.input_snapshot, main.input_sha256, main.result, main.published_at) == frozen
     # The appeal is made good once, and extra places are reported per program and university.
     db.session.refresh(appeal)
     assert appeal.correction["made_good_round_id"] == appeal_round.id
