@@ -16,6 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from flask import g, has_request_context
@@ -691,7 +692,7 @@ def move_applications(
         ],
     )
     db.session.execute(
-        insert(StatusChange),
+        StatusChange.__table__.insert(),
         [
             {
                 "application_id": a,
@@ -723,41 +724,29 @@ def _bulk_audit(
     prev = prev or audit.GENESIS_HASH
     request_id = g.get("request_id", "") if has_request_context() else ""
     rows = []
+    actor_id = by.id if by is not None else None
+    actor_label = by.email if by is not None else "system"
     for app_id, to in moves:
-        event = AuditEvent(
+        event = SimpleNamespace(
             at=now,
-            actor_id=by.id if by is not None else None,
-            actor_label=by.email if by is not None else "system",
+            actor_id=actor_id,
+            actor_label=actor_label,
             action=f"application.{to.value}",
             object_type="application",
             object_id=str(app_id),
             before={"status": info[app_id][1].value},
             after={"status": to.value, "note": note} if note else {"status": to.value},
             request_id=request_id,
-            prev_hash=prev,
         )
-        event.entry_hash = audit.entry_digest(prev, event)
-        prev = event.entry_hash
-        rows.append(
-            {
-                key: getattr(event, key)
-                for key in (
-                    "at",
-                    "actor_id",
-                    "actor_label",
-                    "action",
-                    "object_type",
-                    "object_id",
-                    "before",
-                    "after",
-                    "request_id",
-                    "prev_hash",
-                    "entry_hash",
-                )
-            }
-        )
+        entry_hash = audit.entry_digest(prev, event)  # type: ignore[arg-type]
+        rows.append({**vars(event), "prev_hash": prev, "entry_hash": entry_hash})
+        prev = entry_hash
     for start in range(0, len(rows), CHUNK):
-        db.session.execute(insert(AuditEvent), rows[start : start + CHUNK])
+        db.session.execute(AuditEvent.__table__.insert(), rows[start : start + CHUNK])
+
+
+NAME_MARK = "__UMIT_NAME_7F3A__"
+ID_MARK = "990719990719"
 
 
 def _bulk_notify(
@@ -766,14 +755,31 @@ def _bulk_notify(
     note: str,
     deadline: Any,
 ) -> None:
+    """Queue each applicant's e-mail and portal message (the `application_status` template).
+
+    The body is rendered once per language and status with markers for the name and the id,
+    then filled in per applicant: the same text change_status would send, thousands of times
+    faster than rendering each message.
+    """
     now = utcnow()
-    rows = []
+    rendered: dict[tuple[str, ApplicationStatus], tuple[str, str]] = {}
+    emails, portals = [], []
     for app_id, to in moves:
         _a, _s, _v, user_id, email, language, full_name = info[app_id]
-        payload = {"status": to.value, "note": note, "name": full_name, "application_id": app_id}
+        payload: dict[str, Any] = {
+            "status": to.value,
+            "note": note,
+            "name": full_name,
+            "application_id": app_id,
+        }
         if deadline is not None and to == S.PLACED:
             payload["offer_deadline"] = deadline.isoformat()
-        subject, body = notifications._render("application_status", language, payload)
+        key = (language, to)
+        if key not in rendered:
+            marked = {**payload, "name": NAME_MARK, "application_id": int(ID_MARK)}
+            rendered[key] = notifications._render("application_status", language, marked)
+        subject, body = rendered[key]
+        body = body.replace(NAME_MARK, full_name or "").replace(ID_MARK, str(app_id))
         common = {
             "recipient_id": user_id,
             "template": "application_status",
@@ -781,16 +787,20 @@ def _bulk_notify(
             "payload": payload,
             "subject": subject,
             "body": body,
+            "attempts": 0,
+            "error": "",
+            "created_at": now,
         }
-        rows.append(
+        emails.append(
             {
                 **common,
                 "to_address": email,
                 "channel": NotificationChannel.EMAIL,
                 "state": NotificationState.PENDING,
+                "sent_at": None,
             }
         )
-        rows.append(
+        portals.append(
             {
                 **common,
                 "to_address": "",
@@ -799,8 +809,10 @@ def _bulk_notify(
                 "sent_at": now,
             }
         )
-    for start in range(0, len(rows), CHUNK):
-        db.session.execute(insert(Notification), rows[start : start + CHUNK])
+    table = Notification.__table__
+    for rows in (emails, portals):
+        for start in range(0, len(rows), CHUNK):
+            db.session.execute(table.insert(), rows[start : start + CHUNK])
 
 
 # --- Review, difference and comparison ---------------------------------------------------------
