@@ -266,3 +266,51 @@ def test_concurrent_starts_let_exactly_one_round_in(app, make, attempt):
             select(func.count()).select_from(Round).where(Round.cycle_id == cycle.id)
         )
         assert active == 1
+
+
+def test_publish_refused_when_the_certificate_failed(scene):
+    round_ = _run(scene, dry_run=False)
+    round_.certificate = {**round_.certificate, "ok": False}
+    with pytest.raises(rounds.PublishRefused):
+        rounds.publish_round(round_, by=scene["officer"])
+
+
+def test_a_stale_running_round_can_be_abandoned(scene):
+    from datetime import timedelta
+
+    round_ = rounds.start_round(scene["cycle"], RoundParams(), by=scene["officer"])
+    with pytest.raises(ServiceError):
+        rounds.abandon_round(round_, by=scene["officer"])
+    round_.created_at = utcnow() - timedelta(hours=2)
+    rounds.abandon_round(round_, by=scene["officer"])
+    assert round_.status == RoundStatus.FAILED
+    assert rounds.active_round(scene["cycle"]) is None
+
+
+def test_a_newer_official_result_supersedes_an_unpublished_one(scene):
+    first = _run(scene, dry_run=False)
+    second = _run(scene, dry_run=False)
+    db.session.refresh(first)
+    assert first.status == RoundStatus.SUPERSEDED
+    assert second.status == RoundStatus.SOLVED
+
+
+def test_min_score_excludes_and_explains(scene, make):
+    from app.models import ProgramQuota
+
+    for quota in db.session.scalars(select(ProgramQuota)):
+        quota.min_score = 115
+    db.session.commit()
+    round_ = _run(scene)
+    review = rounds.review(round_)
+    assert review.placed == 1
+    assert review.unplaced_count == 2
+    assert any("KAZNU-CS" in reason for _code, reasons in review.unplaced for reason in reasons)
+
+
+def test_compare_refuses_rounds_of_different_cycles(scene, make):
+    other = make.cycle()
+    a = _run(scene)
+    b = make.round(other, status=RoundStatus.SOLVED)
+    with pytest.raises(ServiceError):
+        rounds.compare(a, b)
