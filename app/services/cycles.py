@@ -163,11 +163,15 @@ def update_cycle(cycle: Cycle, data: CycleData, *, by: User) -> Cycle:
     if _name_taken(data.name, cycle.id):
         raise InvalidInput(_("A cycle with this name already exists."))
     before = _summary(cycle)
+    formula = data.score_formula or cycle.score_formula
+    if (formula or {}).get("components") == (cycle.score_formula or {}).get("components"):
+        formula = cycle.score_formula  # same weights: keep the published description
     rules = {
         "max_choices": data.max_choices,
-        "score_formula": data.score_formula or cycle.score_formula,
+        "score_formula": formula,
         "tiebreak_chain": list(data.tiebreak_chain),
-        "eligibility_rules": dict(data.eligibility_rules),
+        # Keys the form does not show are kept as they are.
+        "eligibility_rules": {**(cycle.eligibility_rules or {}), **data.eligibility_rules},
     }
     changed_rules = [k for k, v in rules.items() if getattr(cycle, k) != v]
     if changed_rules and cycle.rules_locked:

@@ -93,3 +93,17 @@ def test_stages_follow_the_order(app_ctx, make):
         cycles.set_status(cycle, to, by=officer)
     with pytest.raises(ServiceError):
         cycles.set_status(cycle, CycleStatus.OPEN, by=officer)
+
+
+def test_locked_cycle_window_edit_keeps_rules_from_the_form(app_ctx, make):
+    officer = make.user("ministry")
+    cycle = make.cycle(eligibility_rules={"protection_statuses": ["refugee"], "extra": 1})
+    cycles.lock_rules(cycle, by=officer)
+    same = _data(
+        name=cycle.name,
+        score_formula=cycles.parse_formula(cycles.format_formula(cycle.score_formula)),
+        tiebreak_chain=list(cycle.tiebreak_chain),
+        eligibility_rules={"protection_statuses": ["refugee"]},
+    )
+    cycles.update_cycle(cycle, same, by=officer)
+    assert cycle.eligibility_rules["extra"] == 1
