@@ -161,3 +161,42 @@ def purge() -> None:
     click.echo(f"files removed: {removed + swept}")
     for application_id, refusal in report.refused:
         click.echo(f"application {application_id}: erasure request kept waiting: {refusal}")
+
+
+@umit.command("backup")
+@click.argument("dest_dir", type=click.Path(file_okay=False))
+@with_appcontext
+def backup_command(dest_dir: str) -> None:
+    """Back up the database and the upload folder into DEST_DIR (a new, empty directory)."""
+    from pathlib import Path
+
+    from app.services import backup
+
+    try:
+        manifest = backup.backup(Path(dest_dir))
+    except backup.BackupError as err:
+        click.echo(str(err), err=True)
+        sys.exit(2)
+    click.echo(f"Backed up {backup.describe(manifest)} to {dest_dir}.")
+
+
+@umit.command("restore")
+@click.argument("src_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite a database or upload folder with data.")
+@with_appcontext
+def restore_command(src_dir: str, force: bool) -> None:
+    """Restore a backup from SRC_DIR into an empty database and upload folder."""
+    from pathlib import Path
+
+    from app.services import backup
+
+    try:
+        report = backup.restore(Path(src_dir), force=force)
+    except backup.BackupError as err:
+        click.echo(str(err), err=True)
+        sys.exit(2)
+    click.echo(f"Restored the {report.database} database and {report.files} file(s).")
+    for problem in report.audit_problems:
+        click.echo(f"audit log: {problem}", err=True)
+    if report.audit_problems:
+        sys.exit(1)
