@@ -7,12 +7,14 @@ import io
 from typing import Any
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from PIL import Image
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import no_horizontal_scroll
 
 PASSWORD = "a long enough password"
+AXE_TAGS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa"]}}
 
 
 def png_photo() -> bytes:
@@ -47,6 +49,8 @@ def open_cycle(make: Any) -> dict[str, Any]:
 def _check_phone(page: Page, lang: str) -> None:
     expect(page.locator("html")).to_have_attribute("dir", "rtl" if lang == "fa_AF" else "ltr")
     assert no_horizontal_scroll(page), f"sideways scrolling on {page.url}"
+    results = Axe().run(page, options=AXE_TAGS)
+    assert results.violations_count == 0, results.generate_report()
 
 
 def _save(page: Page) -> None:
@@ -173,6 +177,7 @@ def test_register_to_submission(page: Page, live_server: str, open_cycle, shot, 
     # Review, declaration, submit.
     assert page.url.endswith("/application/review")
     expect(page.locator("#missing")).to_have_count(0)
+    _check_phone(page, lang)
     page.locator("#declaration").check()
     shot(f"applicant-review-{lang}")
     page.locator("form[action$='/application/submit'] button[type=submit]").click()

@@ -11,8 +11,7 @@ from werkzeug.datastructures import FileStorage
 from app.extensions import db
 from app.models import Application, ApplicationStatus, DocumentState, Placement, PlacementState
 from app.services import documents
-from tests.browser.conftest import no_horizontal_scroll
-from tests.browser.test_applicant_journey import pdf_file, png_photo
+from tests.browser.test_applicant_journey import _check_phone, pdf_file, png_photo
 from tests.conftest import PASSWORD
 
 S = ApplicationStatus
@@ -48,7 +47,7 @@ def test_accept_an_offer(page: Page, live_server, app, make, sign_in, shot, lang
     expect(page.locator(".placed-program")).to_contain_text("Mathematics")
     expect(page.locator(".outcome-list li")).to_contain_text("101.5")
     expect(page.locator(".honest-ranking")).to_be_visible()
-    assert no_horizontal_scroll(page)
+    _check_phone(page, lang)  # fits 360 px, right-to-left in Dari, no axe violations
     shot(f"applicant-offer-{lang}")
     page.locator(f"form[action$='/offers/{placement_id}/accept'] button").click()
     page.wait_for_load_state("networkidle")
@@ -94,5 +93,5 @@ def test_replace_a_rejected_document(page: Page, live_server, app, make, sign_in
     expect(item.locator(".badge-uploaded")).to_be_visible()
     expect(item.locator(".badge-rejected")).to_have_count(0)  # the old one is replaced
     expect(item.locator(".check-ok")).to_be_visible()
-    assert no_horizontal_scroll(page)
+    _check_phone(page, "en")
     shot("applicant-document-replaced-en")
