@@ -19,6 +19,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 from typing import Any
 
 from flask_babel import format_datetime
@@ -574,6 +575,75 @@ def history(appeal: Appeal) -> list[AuditEvent]:
             .order_by(AuditEvent.id)
         )
     )
+
+
+class AppealStep(StrEnum):
+    """An appeal step on the applicant's status timeline (the audit action it comes from)."""
+
+    FILE = "appeal.file"
+    WITHDRAW = "appeal.withdraw"
+    UPHELD = "appeal.upheld"
+    PARTLY_UPHELD = "appeal.partly_upheld"
+    DISMISSED = "appeal.dismissed"
+    MADE_GOOD = "appeal.made_good"
+
+
+# What the applicant's status timeline says about each step of their appeals.
+TIMELINE_TEXT = {
+    "appeal.file": (
+        _l("Appeal filed"),
+        _l("Your appeal reached the ministry. Another officer will look at the decision again."),
+    ),
+    "appeal.withdraw": (_l("Appeal withdrawn"), _l("You withdrew your appeal.")),
+    "appeal.upheld": (_l("Appeal upheld"), _l("Your appeal was upheld. The reasons are below.")),
+    "appeal.partly_upheld": (
+        _l("Appeal partly upheld"),
+        _l("Your appeal was partly upheld. The reasons are below."),
+    ),
+    "appeal.dismissed": (
+        _l("Appeal dismissed"),
+        _l("Your appeal was dismissed. The reasons are below."),
+    ),
+    "appeal.made_good": (
+        _l("Place offered on appeal"),
+        _l("You were offered the place your appeal showed you should have had."),
+    ),
+}
+
+
+def timeline_entries(application: Application) -> list[dict[str, Any]]:
+    """Return the steps of the application's appeals in the shape of the status timeline."""
+    ids = {
+        str(a.id): a
+        for a in db.session.scalars(select(Appeal).where(Appeal.application_id == application.id))
+    }
+    if not ids:
+        return []
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.object_type == "appeal",
+            AuditEvent.object_id.in_(list(ids)),
+            AuditEvent.action.in_(list(TIMELINE_TEXT)),
+        )
+        .order_by(AuditEvent.id)
+    )
+    entries = []
+    for event in events:
+        label, meaning = TIMELINE_TEXT[event.action]
+        appeal = ids[event.object_id]
+        decided = event.action in ("appeal.upheld", "appeal.partly_upheld", "appeal.dismissed")
+        entries.append(
+            {
+                "status": AppealStep(event.action),
+                "label": str(label),
+                "meaning": str(meaning),
+                "at": event.at,
+                "note": appeal.decision_reason if decided else "",
+                "appeal_id": appeal.id,
+            }
+        )
+    return entries
 
 
 def appealed_decision(appeal: Appeal) -> dict[str, Any]:

@@ -780,8 +780,10 @@ def delete_draft(application: Application, *, by: User) -> None:
 
 
 def timeline(application: Application) -> list[dict[str, Any]]:
-    """Return the visible status changes, oldest first, with plain-language meanings."""
-    return [
+    """Return the visible status changes and appeal steps, oldest first, in plain language."""
+    from app.services import appeals
+
+    changes = [
         {
             "status": change.to_status,
             "label": workflow.status_label(change.to_status),
@@ -792,6 +794,7 @@ def timeline(application: Application) -> list[dict[str, Any]]:
         for change in application.status_changes
         if change.visible
     ]
+    return sorted(changes + appeals.timeline_entries(application), key=lambda e: e["at"])
 
 
 def export_data(application: Application) -> dict[str, Any]:

@@ -530,3 +530,18 @@ def test_eligibility_restored_joins_the_next_round(ineligible, officers):
     appeals.decide_appeal(appeal, "upheld", "Valid status.", by=officers[1])
     assert ineligible.status in rounds.participant_states(RoundKind.SUPPLEMENTARY)
     assert "owed" not in appeal.correction
+
+
+def test_the_applicants_timeline_shows_the_appeal_and_its_reasons(ineligible, officers):
+    from app.services import applications
+
+    appeal = file(ineligible)
+    appeals.decide_appeal(appeal, "upheld", "The document was valid.", by=officers[1])
+    entries = applications.timeline(ineligible)
+    labels = [e["label"] for e in entries]
+    assert labels.index("Appeal filed") < labels.index("Appeal upheld")
+    upheld = next(e for e in entries if e["label"] == "Appeal upheld")
+    assert upheld["note"] == "The document was valid."
+    assert labels[-1] == "Eligible" or "Eligible" in labels
+    exported = applications.export_data(ineligible)["timeline"]
+    assert {"appeal.file", "appeal.upheld"} <= {e["status"] for e in exported}
