@@ -470,6 +470,7 @@ def delete_draft() -> Page:
     if not form.validate_on_submit():
         page = render_template("applicant/delete_draft.html", **_context(application, form=form))
         return page, 400
+    keys = [d.storage_key for d in application.documents]
     try:
         applications.delete_draft(application, by=_me())
     except ServiceError as err:
@@ -479,6 +480,7 @@ def delete_draft() -> Page:
         )
         return page, _fail(err)
     db.session.commit()
+    documents.purge_unreferenced(keys)
     flash(_("Your draft and its documents were deleted."), "success")
     return redirect(url_for("applicant.home"))
 

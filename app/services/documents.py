@@ -287,6 +287,22 @@ def check_and_clean(data: bytes, mimetype: str) -> bytes:
     return clean_image(data, mimetype)
 
 
+def purge_unreferenced(storage_keys: list[str]) -> int:
+    """Delete stored files no document refers to any more (call after the deleting commit)."""
+    from sqlalchemy import select
+
+    removed = 0
+    for key in set(storage_keys):
+        still_used = db.session.scalar(
+            select(Document.id).where(Document.storage_key == key).limit(1)
+        )
+        path = _storage_root() / key
+        if still_used is None and path.is_file():
+            path.unlink()
+            removed += 1
+    return removed
+
+
 def read_document(document: Document) -> tuple[bytes, str]:
     """Return (content, mimetype) of a stored document, checking it was not altered on disk.
 

@@ -197,3 +197,16 @@ def test_a_tampered_or_missing_file_is_not_served(draft):
     path.unlink()
     with pytest.raises(NotFound):
         documents.read_document(doc)
+
+
+def test_purge_keeps_files_still_referenced(draft):
+    shared = store(draft, pdf_bytes(b"/Title (shared) "))
+    store(draft, pdf_bytes(b"/Title (shared) "))
+    lonely = store(draft, pdf_bytes(b"/Title (lonely) "))
+    root = Path(current_app.config["UPLOAD_DIR"])
+    db.session.delete(lonely)
+    db.session.delete(shared)
+    db.session.flush()
+    assert documents.purge_unreferenced([shared.storage_key, lonely.storage_key]) == 1
+    assert (root / shared.storage_key).is_file()
+    assert not (root / lonely.storage_key).exists()

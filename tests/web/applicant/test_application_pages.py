@@ -603,11 +603,18 @@ def test_withdraw_needs_confirmation(app, client, me):
     )
 
 
-def test_delete_draft(app, client, me):
+def test_delete_draft_removes_its_files(app, client, me):
+    from pathlib import Path
+
+    _upload(client, pdf_bytes(b"/Title (only mine) "), "mine.pdf")
+    key = _app(app, me["application_id"]).documents[0].storage_key
+    stored = Path(app.config["UPLOAD_DIR"]) / key
+    assert stored.is_file()
     assert post(client, "/applicant/delete-draft", {}).status_code == 400
     assert post(client, "/applicant/delete-draft", {"confirm": "y"}).status_code == 302
     with app.app_context():
         assert db.session.get(Application, me["application_id"]) is None
+    assert not stored.exists()
 
 
 def test_a_sent_application_cannot_be_deleted(app, client, me):
