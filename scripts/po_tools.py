@@ -1,10 +1,10 @@
 """Small helpers for Umit's gettext catalogues (app/translations/*/LC_MESSAGES/messages.po).
 
-    python scripts/po_tools.py status                         untranslated / fuzzy counts per language
+    python scripts/po_tools.py status                  untranslated / fuzzy counts per language
     python scripts/po_tools.py dump LANG [--untranslated] [--with-source] > batch.json
-    python scripts/po_tools.py fill LANG batch.json           merge {msgid: msgstr | [forms]} into LANG
-    python scripts/po_tools.py check [LANG ...]               empty, fuzzy and placeholder problems
-    python scripts/po_tools.py update                         pybabel extract + update (no fuzzy matching)
+    python scripts/po_tools.py fill LANG batch.json    merge {msgid: msgstr | [forms]} into LANG
+    python scripts/po_tools.py check [LANG ...]        empty, fuzzy and placeholder problems
+    python scripts/po_tools.py update                  pybabel extract + update, no fuzzy matching
 
 `dump` writes a JSON object {msgid: msgstr} (a list of forms for plural entries, one per form the
 catalogue header declares). Translate the values, then `fill` merges them back: only the messages
@@ -60,7 +60,8 @@ def load(lang: str) -> Catalog:
 
 def save(lang: str, catalog: Catalog) -> None:
     buf = io.BytesIO()
-    write_po(buf, catalog, width=76)  # pybabel's default width, so `make translations-update` agrees
+    # pybabel's default width, so `make translations-update` rewrites nothing.
+    write_po(buf, catalog, width=76)
     po_path(lang).write_bytes(buf.getvalue())
 
 
@@ -190,7 +191,7 @@ def cmd_fill(args: argparse.Namespace) -> int:
             m.flags.discard("fuzzy")
             changed += 1
     save(lang, cat)
-    print(f"{lang}: {changed} messages changed, {len(unknown)} unknown keys skipped", file=sys.stderr)
+    print(f"{lang}: {changed} changed, {len(unknown)} unknown keys skipped", file=sys.stderr)
     return 0
 
 
@@ -210,7 +211,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_update(_: argparse.Namespace) -> int:
     """What `make translations-update` does: extract, then update each catalogue."""
     pybabel = [sys.executable, "-c", "from babel.messages.frontend import main; main()"]
-    subprocess.run(
+    subprocess.run(  # noqa: S603 - fixed arguments, no user input
         [*pybabel, "-q", "extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext",
          "--no-location", "--sort-output", "--project", "Umit", "-o", str(POT), "."],
         cwd=ROOT, check=True,
@@ -220,12 +221,14 @@ def cmd_update(_: argparse.Namespace) -> int:
             sub = ["update", "--no-fuzzy-matching", "-i", str(POT), "-d", str(TRANSLATIONS)]
         else:
             sub = ["init", "-i", str(POT), "-d", str(TRANSLATIONS)]
-        subprocess.run([*pybabel, "-q", *sub, "-l", lang], cwd=ROOT, check=True)
+        subprocess.run([*pybabel, "-q", *sub, "-l", lang], cwd=ROOT, check=True)  # noqa: S603
     return cmd_status(_)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("status", help="untranslated and fuzzy counts per language").set_defaults(
         func=cmd_status
@@ -244,9 +247,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("check", help="report empty, fuzzy and placeholder problems")
     p.add_argument("langs", nargs="*", metavar="LANG", help=f"default: {' '.join(TRANSLATED)}")
     p.set_defaults(func=cmd_check)
-    sub.add_parser("update", help="pybabel extract + update, like make translations-update").set_defaults(
-        func=cmd_update
-    )
+    sub.add_parser(
+        "update", help="pybabel extract + update, like make translations-update"
+    ).set_defaults(func=cmd_update)
     args = parser.parse_args(argv)
     return int(args.func(args))
 
