@@ -132,12 +132,19 @@ def rotate_keys() -> None:
         None,
         "security.rotate_keys",
         ("encryption", "keys"),
-        after={"columns": counts, "files": files.rotated, "unreadable_files": len(files.failed)},
+        after={
+            "columns": counts,
+            "files": files.rotated,
+            "plaintext_files_encrypted": files.encrypted_plaintext,
+            "unreadable_files": len(files.failed),
+        },
     )
     db.session.commit()
     for name, count in counts.items():
         click.echo(f"{name}: {count} value(s) re-encrypted")
     click.echo(f"uploads: {files.rotated} file(s) re-encrypted")
+    if files.encrypted_plaintext:
+        click.echo(f"uploads: {files.encrypted_plaintext} plaintext file(s) encrypted")
     for name in files.failed:
         click.echo(f"not opened by any key, left as it is: {name}", err=True)
     if files.failed:
@@ -200,3 +207,19 @@ def restore_command(src_dir: str, force: bool) -> None:
         click.echo(f"audit log: {problem}", err=True)
     if report.audit_problems:
         sys.exit(1)
+
+
+@umit.command("reset-2fa")
+@click.argument("email")
+@with_appcontext
+def reset_two_factor(email: str) -> None:
+    """Remove a staff member's authenticator (lost phone); they set one up at next sign-in."""
+    from app.services import accounts, two_factor
+
+    user = accounts.find_user(email)
+    if user is None:
+        click.echo(f"No account with e-mail address {email}.", err=True)
+        sys.exit(2)
+    two_factor.reset(user, by=None)
+    db.session.commit()
+    click.echo(f"Two-step sign-in reset for {user.email}; every session of theirs has ended.")

@@ -7,6 +7,7 @@ upload folder, a backup of it or a stolen disk shows nothing of the document.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,7 @@ class FileRotation:
     """What re-encrypting a folder did."""
 
     rotated: int = 0
+    encrypted_plaintext: int = 0
     failed: list[str] = field(default_factory=list)
 
 
@@ -59,18 +61,25 @@ def _is_stored_file(path: Path) -> bool:
 def rotate_folder(root: Path) -> FileRotation:
     """Re-encrypt every stored file under `root` with the first key; list files none opens.
 
-    Each file is replaced atomically, so a crash leaves every file readable with the key ring.
+    A plaintext file stored before encryption was switched on is recognised by its name
+    (uploads are stored under the sha256 of their content) and encrypted. Each file is
+    replaced atomically, so a crash leaves every file readable with the key ring.
     """
     outcome = FileRotation()
     if not root.exists():
         return outcome
     ring = key_ring()
     for path in sorted(p for p in root.rglob("*") if _is_stored_file(p)):
+        blob = path.read_bytes()
         try:
-            fresh = ring.rotate(path.read_bytes())
+            fresh = ring.rotate(blob)
         except InvalidToken:
-            outcome.failed.append(str(path.relative_to(root)))
-            continue
+            if hashlib.sha256(blob).hexdigest() != path.name:
+                outcome.failed.append(str(path.relative_to(root)))
+                continue
+            fresh = ring.encrypt(blob)
+            outcome.encrypted_plaintext += 1
+        else:
+            outcome.rotated += 1
         _write_atomically(path, fresh)
-        outcome.rotated += 1
     return outcome

@@ -148,13 +148,21 @@ def test_without_the_right_key_nothing_decrypts(app, make):
             db.session.remove()
 
 
-def test_rotation_reports_a_file_no_key_opens(app_ctx, tmp_path):
+def test_rotation_encrypts_old_plaintext_uploads_and_reports_strangers(app_ctx, tmp_path):
+    import hashlib
+
+    legacy = b"uploaded before encryption " + DOC_NUMBER.encode()
+    digest = hashlib.sha256(legacy).hexdigest()
+    (tmp_path / digest[:2]).mkdir()
+    (tmp_path / digest[:2] / digest).write_bytes(legacy)
     (tmp_path / "ab").mkdir()
-    (tmp_path / "ab" / "plain").write_bytes(b"never encrypted")
+    (tmp_path / "ab" / "plain").write_bytes(b"never encrypted, not named by its hash")
     (tmp_path / "ab" / "good").write_bytes(encrypt_bytes(b"ok"))
     outcome = rotate_folder(tmp_path)
-    assert outcome.rotated == 1
+    assert (outcome.rotated, outcome.encrypted_plaintext) == (1, 1)
     assert outcome.failed == [os.path.join("ab", "plain")]
+    stored = (tmp_path / digest[:2] / digest).read_bytes()
+    assert DOC_NUMBER.encode() not in stored and decrypt_bytes(stored) == legacy
 
 
 def test_production_refuses_to_start_without_keys(tmp_path):

@@ -140,3 +140,17 @@ def test_qr_code_is_an_svg_data_uri(staff):
     uri = two_factor.provisioning_uri(staff, secret)
     assert uri.startswith("otpauth://totp/Umit:") and f"secret={secret}" in uri
     assert two_factor.qr_data_uri(uri).startswith("data:image/svg+xml")
+
+
+def test_reset_command_for_a_lost_phone(app, make):
+    user = make.user("ministry")
+    with app.app_context():
+        _enrol(db.session.get(User, user.id))
+        db.session.remove()
+    result = app.test_cli_runner().invoke(args=["umit", "reset-2fa", user.email])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert not two_factor.is_enrolled(db.session.get(User, user.id))
+        db.session.remove()
+    missing = app.test_cli_runner().invoke(args=["umit", "reset-2fa", "nobody@test.example"])
+    assert missing.exit_code == 2
