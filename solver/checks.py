@@ -7,7 +7,7 @@ data classes) and recomputes every priority itself, with tuples rather than inte
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -60,7 +60,7 @@ def check_assignments(problem: Problem, assignments: Mapping[str, str | None]) -
     audit.counts = {"justified_envy_pairs": 0, "wasted_place_pairs": 0}
     if not _check_ids(audit):
         return _certificate(audit, None, 0)
-    audit.tail = {a.id: _tail(problem.seed, a) for a in problem.applicants}
+    audit.tail = _tails(problem.seed, problem.applicants)
     for app in problem.applicants:
         _check_own_place(audit, app, assignments[app.id])
     admitted = _admitted(audit)
@@ -100,10 +100,14 @@ def _check_ids(audit: _Audit) -> bool:
     return ok
 
 
-def _tail(seed: str, app: Applicant) -> tuple[Any, ...]:
+def _tails(seed: str, applicants: Sequence[Applicant]) -> dict[str, tuple[Any, ...]]:
     """Tie-break values highest first, then the published lottery number lowest first."""
-    lottery = int.from_bytes(hashlib.sha256(f"{seed}:{app.id}".encode()).digest(), "big")
-    return (tuple(-t for t in app.tiebreak), lottery)
+    prefix = f"{seed}:".encode()
+    sha, big = hashlib.sha256, int.from_bytes
+    return {
+        a.id: (tuple(-t for t in a.tiebreak), big(sha(prefix + a.id.encode()).digest(), "big"))
+        for a in applicants
+    }
 
 
 def _standing(app: Applicant, pid: str) -> int:
@@ -279,23 +283,31 @@ def _check_envy(audit: _Audit, admitted: dict[str, list[Applicant]]) -> int:
     used = _usage(audit, admitted)
     limited = audit.problem.limits.any() and favoured is None
     plain_policy = favoured is None and lottery
-    simple = {pid for pid, prog in audit.programs.items() if not prog.reserved}
-    room = {pid: len(admitted[pid]) < prog.capacity for pid, prog in audit.programs.items()}
+    # Fast lane: a full program without reserved places only needs one key comparison.
+    closed = {
+        pid: (worst.get((pid, None)), prog.min_score)
+        for pid, prog in audit.programs.items()
+        if not prog.reserved and len(admitted[pid]) >= prog.capacity
+    }
+    tail = audit.tail
     passed = 0
     for app in audit.problem.applicants:
         own = audit.assignments[app.id]
-        if app.preferences and app.preferences[0] == own:
+        prefs = app.preferences
+        if prefs and prefs[0] == own:
             continue
         if plain_policy and not app.program_scores and app.held is None and app.guaranteed is None:
-            key = (REGULAR, -app.score, *audit.tail[app.id])
-            for pid in _wanted(app, own):
-                if pid in simple and not room[pid]:
-                    floor = audit.programs[pid].min_score
-                    w = worst.get((pid, None))
-                    if (floor is None or app.score >= floor) and w is not None and key < w:
-                        _envy(audit, app, pid)
+            key = (REGULAR, -app.score, *tail[app.id])
+            for pid in prefs:
+                if pid == own:
+                    break
+                lane = closed.get(pid)
+                if lane is None:
+                    _check_choice(audit, admitted, worst, used, app, pid, own, None, limited)
                     continue
-                _check_choice(audit, admitted, worst, used, app, pid, own, None, limited)
+                w, floor = lane
+                if w is not None and key < w and (floor is None or app.score >= floor):
+                    _envy(audit, app, pid)
             continue
         member = favoured is not None and _in_group(app, favoured)
         was_passed = False
@@ -370,11 +382,17 @@ def _worst_keys(
 ) -> dict[tuple[str, bool | None], Key]:
     """Lowest-priority regular admission per program (per side of the minimum group)."""
     worst: dict[tuple[str, bool | None], Key] = {}
+    tail = audit.tail
     for pid, apps in admitted.items():
         for app in apps:
-            if _standing(app, pid) != REGULAR:
+            if app.held == pid or app.guaranteed == pid:
                 continue
-            key = _key(audit, app, pid, lottery=lottery)
+            if app.program_scores:
+                key = _key(audit, app, pid, lottery=lottery)
+            elif lottery:
+                key = (REGULAR, -app.score, *tail[app.id])
+            else:
+                key = (REGULAR, -app.score, tail[app.id][0])
             side = None if favoured is None else _in_group(app, favoured)
             if (pid, side) not in worst or key > worst[(pid, side)]:
                 worst[(pid, side)] = key

@@ -242,15 +242,18 @@ def program_cutoffs(
     groups = sorted(favoured | {g for p in problem.programs for g in p.reserved})
     worst: dict[tuple[int, str | None], tuple[int, int]] = {}
     protected = [0] * len(problem.programs)
+    special = ranking.special
+    scale, n, base = ranking.scale, len(ranking.base_rank), ranking.base_rank
     for a, p in enumerate(assign):
         if p == UNASSIGNED:
             continue
-        if ranking.key(a, ranking.prefs[a].index(p)) < 0:
+        if a in special and special[a][ranking.prefs[a].index(p)] < 0:
             protected[p] += 1
             continue
-        raw = (_raw_key(problem, ranking, a, p), a)
         app = problem.applicants[a]
-        slots: list[str | None] = [g for g in groups if app.in_group(g)]
+        score = app.program_scores.get(problem.programs[p].id, app.score)
+        raw = (-round(score * scale) * n + base[a], a)  # raw score: no bonus
+        slots: list[str | None] = [g for g in groups if app.in_group(g)] if groups else []
         # Policy: with a minimum share, the general cutoff is that of the other applicants.
         if not favoured.intersection(slots):
             slots.append(None)
@@ -268,12 +271,6 @@ def program_cutoffs(
                 )
         out[prog.id] = entry
     return out
-
-
-def _raw_key(problem: Problem, ranking: Ranking, a: int, p: int) -> int:
-    """Order by raw score (no bonus), then the base tie-break/lottery rank."""
-    score = problem.applicants[a].score_for(problem.programs[p].id)
-    return -round(score * ranking.scale) * len(ranking.base_rank) + ranking.base_rank[a]
 
 
 def _describe(
