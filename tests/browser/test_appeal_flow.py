@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from app.extensions import db
@@ -10,6 +11,15 @@ from app.models import Appeal, AppealState, Application, ApplicationStatus, User
 from app.services import verification
 from tests.browser.conftest import no_horizontal_scroll
 from tests.conftest import PASSWORD
+
+AXE_TAGS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa"]}}
+
+
+def check(page: Page) -> None:
+    """The page fits a 360 px phone and axe reports no WCAG 2 A/AA violation."""
+    assert no_horizontal_scroll(page), f"sideways scrolling on {page.url}"
+    results = Axe().run(page, options=AXE_TAGS)
+    assert results.violations_count == 0, results.generate_report()
 
 
 @pytest.mark.parametrize("lang", ["en", "fa_AF"])
@@ -32,17 +42,19 @@ def test_appeal_from_filing_to_upheld(page: Page, app, live_server, make, sign_i
     sign_in(applicant_email, PASSWORD, lang)
     page.goto(f"{live_server}/applicant/appeals")
     expect(page.locator("main h1")).to_be_visible()
+    check(page)
     shot(f"appeal-decisions-{lang}")
     page.locator('main a[href*="/applicant/appeals/new"]').click()
     expect(page.locator(".appeal-deadline")).to_be_visible()
     page.locator("#ground-0").check()
     page.locator("#statement").fill("My refugee certificate is valid until 2030. Look again.")
     page.locator("#declaration").check()
-    assert no_horizontal_scroll(page)
+    check(page)
     shot(f"appeal-form-{lang}")
     page.locator("main form button[type=submit]").click()
     page.wait_for_load_state("networkidle")
     expect(page.locator(".badge-submitted")).to_be_visible()
+    check(page)
     shot(f"appeal-filed-{lang}")
 
     # A second officer (not the one who decided) takes it and upholds it.
@@ -56,11 +68,17 @@ def test_appeal_from_filing_to_upheld(page: Page, app, live_server, make, sign_i
     expect(page.locator(".badge-in_review")).to_be_visible()
     page.locator("#outcome-0").check()
     page.locator("#reason").fill("The status document was valid on the day of the decision.")
+    check(page)
     shot(f"appeal-decide-{lang}")
     page.locator('form[action$="/decide"] button[type=submit]').click()
     page.wait_for_load_state("networkidle")
     expect(page.locator(".appeal-outcome")).to_be_visible()
+    check(page)
     shot(f"appeal-upheld-ministry-{lang}")
+    page.goto(f"{live_server}/ministry/appeals?state=all")
+    expect(page.locator("table.appeal-queue .badge-upheld")).to_be_visible()
+    check(page)
+    shot(f"appeal-queue-{lang}")
 
     # The applicant reads the outcome and the reason in their language.
     page.context.clear_cookies()
@@ -69,7 +87,7 @@ def test_appeal_from_filing_to_upheld(page: Page, app, live_server, make, sign_i
     page.locator('main .appeal-list a[href*="/applicant/appeals/"]').first.click()
     expect(page.locator(".appeal-outcome")).to_contain_text("valid on the day of the decision")
     expect(page.locator("html")).to_have_attribute("dir", "rtl" if lang == "fa_AF" else "ltr")
-    assert no_horizontal_scroll(page)
+    check(page)
     shot(f"appeal-outcome-{lang}")
     with app.app_context():
         appeal = db.session.query(Appeal).one()
