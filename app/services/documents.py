@@ -32,8 +32,10 @@ from app.models import (
     User,
     utcnow,
 )
+from app.models.crypto_types import DecryptionError
 from app.services import audit
 from app.services.errors import InvalidInput, NotFound, ServiceError
+from app.services.file_crypto import decrypt_bytes, encrypt_bytes
 
 JPEG = "image/jpeg"
 PNG = "image/png"
@@ -179,7 +181,7 @@ def _write(content: bytes) -> tuple[str, str]:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_bytes(content)
+        tmp.write_bytes(encrypt_bytes(content))  # encrypted at rest: app/services/file_crypto.py
         os.replace(tmp, path)
     return digest, key
 
@@ -310,9 +312,13 @@ def read_document(document: Document) -> tuple[bytes, str]:
     """
     path = _storage_root() / document.storage_key
     try:
-        content = path.read_bytes()
+        stored = path.read_bytes()
     except OSError:
         raise NotFound(_("The file of this document is missing.")) from None
+    try:
+        content = decrypt_bytes(stored)
+    except DecryptionError:
+        content = stored  # stored before encryption (`flask umit rotate-keys` encrypts it)
     if hashlib.sha256(content).hexdigest() != document.sha256:
         raise NotFound(_("The file of this document is damaged."))
     return content, document.content_type

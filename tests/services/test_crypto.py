@@ -107,6 +107,40 @@ def test_file_encryption_round_trip_and_tamper_detection(app_ctx):
         decrypt_bytes(bytes(tampered))
 
 
+def test_uploads_written_by_the_document_service_are_encrypted_on_disk(
+    app, make, tmp_path, monkeypatch
+):
+    from io import BytesIO
+
+    from werkzeug.datastructures import FileStorage
+
+    from app.models import DocumentKind
+    from app.services import documents
+
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", tmp_path / "uploads")
+
+    marker = b"PLANTED-UPLOAD-MARKER-9092"
+    pdf = (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n% " + marker + b"\ntrailer<</Root 1 0 R>>\n"
+        b"%%EOF\n"
+    )
+    application = make.application()
+    with app.test_request_context():
+        app_obj = db.session.get(Application, application.id)
+        user = db.session.get(User, application.applicant_id)
+        upload = FileStorage(BytesIO(pdf), filename="proof.pdf", content_type="application/pdf")
+        document = documents.store_upload(app_obj, DocumentKind.STATUS_PROOF, upload, by=user)
+        db.session.commit()
+        content, _mimetype = documents.read_document(document)
+        assert content == pdf
+        db.session.remove()
+    root = Path(app.config["UPLOAD_DIR"])
+    stored = [p.read_bytes() for p in root.rglob("*") if p.is_file()]
+    assert stored, "nothing was written to the upload folder"
+    assert all(marker not in blob for blob in stored)
+
+
 def test_rotation_moves_everything_to_the_new_key(app, make, monkeypatch, tmp_path):
     monkeypatch.setitem(app.config, "UPLOAD_DIR", tmp_path / "uploads")
     application = make.application(status_document_number=DOC_NUMBER, status_document_issuer=ISSUER)
