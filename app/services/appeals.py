@@ -269,7 +269,12 @@ def decisions(application: Application) -> list[Decision]:
     eligible = _last_change_to(application, S.ELIGIBLE)
     if eligible is not None and application.competitive_score is not None:
         # The score becomes a decision the applicant can see the effect of once a round is out.
-        at = max([eligible.at, *[r.published_at for r in rounds if r.published_at]])
+        at = max(
+            [
+                eligible.at,
+                *[r.published_at for r in rounds if r.published_at and r.kind != RoundKind.APPEAL],
+            ]
+        )
         deciders = _audit_actors("application", application.id, "application.eligible")
         deciders |= _audit_actors("application", application.id, "application.score")
         if eligible.by_id is not None:
@@ -1156,7 +1161,28 @@ def owed_appeals(cycle: Cycle) -> list[Appeal]:
         if (a.correction or {}).get("owed")
         and not (a.correction or {}).get("made_good_round_id")
         and a.id not in given
+        and a.application.status != S.WITHDRAWN
+        and not _already_holds(a)
     ]
+
+
+def _already_holds(appeal: Appeal) -> bool:
+    """Say whether a later round already gave the appellant the owed program or a better one."""
+    owed_id = appeal.correction["owed"]["program_id"]
+    ranks = {c.program_id: c.rank for c in appeal.application.choices}
+    owed_rank = ranks.get(owed_id)
+    if owed_rank is None:
+        return False
+    held = db.session.scalars(
+        select(Placement.program_id)
+        .join(Round, Placement.round_id == Round.id)
+        .where(
+            Placement.application_id == appeal.application_id,
+            Round.status == RoundStatus.PUBLISHED,
+            Placement.state.in_(LIVE_PLACEMENTS),
+        )
+    )
+    return any(ranks.get(pid, owed_rank + 1) <= owed_rank for pid in held)
 
 
 def start_appeal_round(cycle: Cycle, *, by: User) -> Round:

@@ -545,3 +545,14 @@ def test_the_applicants_timeline_shows_the_appeal_and_its_reasons(ineligible, of
     assert labels[-1] == "Eligible" or "Eligible" in labels
     exported = applications.export_data(ineligible)["timeline"]
     assert {"appeal.file", "appeal.upheld"} <= {e["status"] for e in exported}
+
+
+def test_nothing_is_owed_once_a_later_round_gave_the_place(published, officers, make):
+    appeal = file(published["C"], subject="score")
+    correction = appeals.Correction.parse({"unt_total": "130"})
+    appeals.decide_appeal(appeal, "upheld", "Typo.", by=officers[1], correction=correction)
+    db.session.commit()
+    assert appeals.owed_appeals(published["cycle"]) == [appeal]
+    later = make.round(published["cycle"], kind=RoundKind.SUPPLEMENTARY)
+    make.placement(later, published["C"], published["P1"])
+    assert appeals.owed_appeals(published["cycle"]) == []
