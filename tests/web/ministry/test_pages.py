@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import csrf_token
+
 
 def _paths(scene) -> list[str]:
     c = scene["cycle_id"]
@@ -91,12 +93,43 @@ def test_a_draft_application_is_not_the_ministrys_to_see(app, client, login_as, 
     assert client.get(f"/ministry/applications/{draft_id}").status_code == 404
 
 
-@pytest.mark.parametrize(
-    "suffix",
-    ["seed", "status", "quotas", "limits", "quotas/import", "quotas/1", "rounds/new"],
-)
-def test_posts_are_guarded_too(client, login_as, scene, suffix):
-    login_as("applicant")
-    c = scene["cycle_id"]
-    response = client.post(f"/ministry/cycles/{c}/{suffix}", data={})
-    assert response.status_code in (400, 404)
+def _post_paths(scene) -> list[str]:
+    c, a, d = scene["cycle_id"], scene["review_id"], scene["doc_id"]
+    return [
+        "/ministry/cycles/new",
+        f"/ministry/cycles/{c}/edit",
+        f"/ministry/cycles/{c}/seed",
+        f"/ministry/cycles/{c}/status",
+        f"/ministry/cycles/{c}/quotas",
+        f"/ministry/cycles/{c}/quotas/{scene['quota_id']}",
+        f"/ministry/cycles/{c}/limits",
+        f"/ministry/cycles/{c}/quotas/import",
+        f"/ministry/cycles/{c}/rounds/new",
+        f"/ministry/applications/{a}/review",
+        f"/ministry/applications/{a}/eligible",
+        f"/ministry/applications/{a}/ineligible",
+        f"/ministry/applications/{a}/needs-info",
+        f"/ministry/documents/{d}/decision",
+        "/ministry/rounds/1/publish",
+        "/ministry/rounds/1/abandon",
+    ]
+
+
+@pytest.mark.parametrize("role", ["applicant", "university"])
+def test_other_roles_cannot_post_anything(app, client, login_as, scene, role):
+    from app.extensions import db
+    from app.models import Application, ApplicationStatus
+
+    login_as(role)
+    token = csrf_token(client, "/auth/password")
+    for path in _post_paths(scene):
+        assert client.post(path, data={"csrf_token": token}).status_code == 404, path
+    with app.app_context():
+        application = db.session.get(Application, scene["review_id"])
+        assert application.status == ApplicationStatus.IN_REVIEW
+
+
+def test_anonymous_posts_are_sent_to_sign_in(client, scene):
+    for path in _post_paths(scene):
+        response = client.post(path, data={})
+        assert response.status_code in (302, 400), path
