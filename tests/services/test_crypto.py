@@ -68,10 +68,24 @@ def test_protection_status_fields_are_ciphertext_in_the_table(app_ctx, make):
 
 
 def test_database_dump_holds_no_planted_plaintext(app, make):
-    make.application(
-        status_document_number=DOC_NUMBER, status_document_issuer=ISSUER, name_latin=CONTROL
-    )
+    from app.services import applications
+
+    draft = make.application(name_latin=CONTROL, status_document_number="")
     make.user("ministry", totp_secret=TOTP)
+    with app.test_request_context():
+        # Through the applicant's own save path, so audit entries and the like are covered too.
+        application = db.session.get(Application, draft.id)
+        applications.save_step(
+            application,
+            "protection",
+            {"status_document_number": DOC_NUMBER, "status_document_issuer": ISSUER},
+            expected_version=application.version,
+            by=db.session.get(User, draft.applicant_id),
+        )
+        db.session.commit()
+        db.session.expire_all()
+        assert db.session.get(Application, draft.id).status_document_number == DOC_NUMBER
+        db.session.remove()
     dump = _dump_database(app)
     assert CONTROL.encode() in dump, "the dump method does not see the data"
     for secret in (DOC_NUMBER, ISSUER, TOTP):
