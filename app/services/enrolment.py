@@ -137,13 +137,16 @@ def get_program(program_id: int, university_id: int) -> Program:
 
 def published_rounds(university_id: int) -> list[Round]:
     """Return the published rounds that placed anyone in the university's programs."""
-    query = (
-        select(Round)
-        .join(Placement, Placement.round_id == Round.id)
+    # Rounds carry JSON columns, which PostgreSQL cannot compare: filter by id, no DISTINCT.
+    round_ids = (
+        select(Placement.round_id)
         .join(Program, Placement.program_id == Program.id)
         .where(Program.university_id == university_id)
+    )
+    query = (
+        select(Round)
+        .where(Round.id.in_(round_ids))
         .where(Round.status == RoundStatus.PUBLISHED)
-        .distinct()
         .order_by(Round.cycle_id, Round.number)
     )
     return list(db.session.scalars(query))

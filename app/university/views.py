@@ -76,6 +76,7 @@ def home() -> str:
         programs=programs,
         quotas=quotas,
         counts=enrolment.state_counts(university.id),
+        rounds=enrolment.published_rounds(university.id),
         states=STATE_ORDER,
         state_label=_state_label,
     )

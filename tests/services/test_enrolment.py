@@ -194,3 +194,9 @@ def test_unpublished_rounds_are_invisible(setup, make):
     with pytest.raises(NotFound):
         enrolment.get_placement(placement.id, setup["uni"].id)
     assert enrolment.published_rounds(setup["uni"].id) == []
+
+
+def test_published_rounds_lists_each_round_once(setup):
+    setup["placed"]()
+    setup["placed"]()
+    assert enrolment.published_rounds(setup["uni"].id) == [setup["round"]]

@@ -132,3 +132,12 @@ def test_other_roles_cannot_open_university_pages(client, world, login_as):
 def test_huge_ids_are_404_not_500(client, world, officer_of, path):
     officer_of(world.a.university_id)
     assert client.get(path).status_code in (404,)
+
+
+def test_round_export_of_an_unpublished_round_is_empty(client, world, officer_of):
+    officer_of(world.a.university_id)
+    home = client.get("/university/").get_data(as_text=True)
+    assert f"round_id={world.round_id}" in home
+    assert f"round_id={world.hidden_round_id}" not in home
+    text = client.get(f"/university/export.csv?round_id={world.hidden_round_id}").data
+    assert text.decode("utf-8-sig").count("\n") == 1  # the header only
