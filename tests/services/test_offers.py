@@ -204,3 +204,16 @@ def test_outcome_explains_minimum_scores_and_free_places(offered):
 def test_no_outcome_before_a_round_is_published(offered):
     offered["round"].status = RoundStatus.SOLVED
     assert offers.outcome(offered["application"]) is None
+
+
+def test_the_periodic_job_reminds_and_expires(offered, make):
+    from app import jobs
+
+    offered["placement"].offer_deadline_at = utcnow() - timedelta(minutes=5)
+    other = make.application(make.user("applicant"), offered["cycle"], status=S.PLACED)
+    soon = make.placement(offered["round"], other, offered["programs"][0])
+    soon.offer_deadline_at = utcnow() + timedelta(hours=3)
+    db.session.commit()
+    assert jobs.offer_deadlines.call_local() == (1, 1)
+    assert offered["placement"].state == PlacementState.EXPIRED
+    assert soon.reminder_sent_at is not None

@@ -661,3 +661,45 @@ def test_export_json_and_summary(app, client, me):
     assert response.json["format"] == "umit-applicant-export/1"
     assert "attachment" in response.headers["Content-Disposition"]
     assert "Summary of my application" in client.get("/applicant/summary").get_data(as_text=True)
+
+
+def test_needs_info_reopens_only_the_named_parts(app, client, me):
+    _complete(app, me["application_id"], me["programs"])
+    post(
+        client,
+        "/applicant/application/submit",
+        {"declaration": "y"},
+        page="/applicant/application/review",
+    )
+    from app.services import workflow
+
+    with app.app_context():
+        a = db.session.get(Application, me["application_id"])
+        workflow.change_status(a, S.NEEDS_INFO, by=None, note="Which school?")
+        a.needs_info_sections = ["education"]
+        a.needs_info_note = "Please name your school."
+        db.session.commit()
+    home = client.get("/applicant/").get_data(as_text=True)
+    assert "Please name your school." in home
+    assert "/applicant/application/education" in home
+    personal = client.get("/applicant/application/personal").get_data(as_text=True)
+    assert '<fieldset class="plain" disabled>' in personal
+    version = _version(app, me["application_id"])
+    refused = post(client, "/applicant/application/personal", _personal(version))
+    assert refused.status_code == 409
+    assert "this part stays as sent" in refused.get_data(as_text=True)
+    saved = post(
+        client,
+        "/applicant/application/education",
+        {"version": version, "education_route": "kz_school", "school_name": "School 12"},
+    )
+    assert saved.status_code == 302
+    sent = post(
+        client,
+        "/applicant/application/submit",
+        {"declaration": "y"},
+        page="/applicant/application/review",
+    )
+    assert sent.status_code == 302
+    a = _app(app, me["application_id"])
+    assert a.status == S.SUBMITTED and a.school_name == "School 12" and a.needs_info_sections == []
