@@ -162,6 +162,8 @@ def purge() -> None:
     # Files go only after the commit: a failed purge must not lose documents.
     removed = retention.delete_unreferenced_files(report.files)
     swept = retention.sweep_orphan_files()
+    if not retention.compact_database():
+        click.echo("PostgreSQL: purged rows leave the disk at the next VACUUM FULL.")
     for reason, count in report.purged.items():
         click.echo(f"{reason}: {count} application(s) purged")
     click.echo(f"accounts anonymised: {report.accounts_anonymised}")

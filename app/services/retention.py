@@ -355,3 +355,20 @@ def sweep_orphan_files(grace: timedelta = timedelta(hours=1)) -> int:
             path.unlink()
             removed += 1
     return removed
+
+
+def compact_database() -> bool:
+    """Rewrite an SQLite database so purged rows do not linger in free pages; say if done.
+
+    SQLite keeps deleted content in free pages until VACUUM; the WAL is then truncated. On
+    PostgreSQL, dead rows stay on disk until vacuumed: run `VACUUM FULL` in a maintenance
+    window (SECURITY.md), since it locks tables.
+    """
+    engine = db.engine
+    if engine.dialect.name != "sqlite":
+        return False
+    db.session.remove()
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM")
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    return True

@@ -251,11 +251,16 @@ def test_orphan_files_are_swept_after_a_grace_period(app_ctx, make, uploads):
     assert not (uploads / "ab" / "orphan").exists()
 
 
-def test_purge_command_reports_and_audits(app, make):
-    make.application(cycle=_closed_cycle(make, days_ago=60))
+def test_purge_command_reports_audits_and_leaves_nothing_in_the_file(app, make):
+    make.application(cycle=_closed_cycle(make, days_ago=60), name_latin="PLANTED-PURGED-3391")
     result = app.test_cli_runner().invoke(args=["umit", "purge"])
     assert result.exit_code == 0, result.output
     assert "draft_expired: 1 application(s) purged" in result.output
+    url = str(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        on_disk = b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
+        assert b"PLANTED-PURGED-3391" not in on_disk
     with app.app_context():
         assert db.session.scalar(
             select(func.count(AuditEvent.id)).where(AuditEvent.action == "retention.purge")
