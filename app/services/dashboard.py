@@ -141,10 +141,17 @@ def overview(cycle_id: int | None = None) -> list[Series]:
     def series(key: str, title: str, rows: list[tuple[str, int]]) -> Series:
         return Series(key, title, [r[0] for r in rows], [r[1] for r in rows])
 
+    from app.services.workflow import status_label
+
+    def labelled(rows: list[tuple[str, int]]) -> list[tuple[str, int]]:
+        return [(status_label(ApplicationStatus(k)), n) for k, n in rows]
+
     return [
-        series("by-state", _("Applications by state"), applications_by_state(cycle_id)),
+        series("by-state", _("Applications by state"), labelled(applications_by_state(cycle_id))),
         series("by-day", _("Applications submitted by day"), applications_by_day(cycle_id)),
-        series("backlog", _("Verification backlog"), list(verification.backlog().items())),
+        series(
+            "backlog", _("Verification backlog"), labelled(list(verification.backlog().items()))
+        ),
         series(
             "by-university", _("Places filled by university"), places_by("university", cycle_id)
         ),

@@ -70,7 +70,7 @@ def test_dashboard_counts_and_statistics_export(app_ctx, make):
     make.application(cycle=cycle, status=ApplicationStatus.ELIGIBLE)
     assert dict(dashboard.applications_by_state(cycle.id)) == {"submitted": 6, "eligible": 1}
     series = {s.key: s for s in dashboard.overview(cycle.id)}
-    assert series["backlog"].rows[0] == ("submitted", 6)
+    assert series["backlog"].rows[0] == ("Submitted", 6)
     stats = dashboard.statistics_rows(cycle.id)
-    eligible = next(r for r in stats if r["label"] == "eligible")
+    eligible = next(r for r in stats if r["label"] == "Eligible")
     assert eligible["count"] == "<5"
