@@ -6,10 +6,20 @@ messages are looked up through the owner, so anyone else's id answers 404.
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
@@ -29,7 +39,7 @@ from app.applicant.forms import (
     scores_form,
 )
 from app.extensions import db
-from app.models import Application, Notification, NotificationChannel
+from app.models import Application, Notification, NotificationChannel, utcnow
 from app.services import applications, dates, documents, notifications, offers, scoring, workflow
 from app.services.errors import ServiceError
 
@@ -104,7 +114,7 @@ def eligibility() -> Page:
     if application is not None and application.status != "draft":
         return redirect(url_for("applicant.home"))
     form = PrecheckForm()
-    if cycle is None or not cycle.accepts_applications(_now()):
+    if cycle is None or not cycle.accepts_applications(utcnow()):
         return render_template("applicant/eligibility.html", form=form, cycle=cycle, closed=True)
     if request.method == "GET":
         return render_template("applicant/eligibility.html", form=form, cycle=cycle)
@@ -123,12 +133,6 @@ def eligibility() -> Page:
         _("You can apply. Your answers are saved: fill in the application step by step."), "success"
     )
     return redirect(url_for("applicant.step", step="personal"))
-
-
-def _now() -> Any:
-    from app.models import utcnow
-
-    return utcnow()
 
 
 def _step_form(application: Application, step: str, formdata: Any = None) -> Any:
@@ -388,8 +392,14 @@ def document_file(document_id: int) -> BaseResponse:
         content, mimetype = documents.read_document(document)
     except ServiceError:
         abort(404)
-    response = Response(content, mimetype=mimetype)
-    response.headers["Content-Disposition"] = "inline"
+    response = send_file(
+        io.BytesIO(content),
+        mimetype=mimetype,
+        download_name=document.original_name,
+        as_attachment=False,
+        etag=False,
+        max_age=0,
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -407,7 +417,7 @@ def _render_review(application: Application, form: Any, status: int = 200) -> Pa
             missing=applications.missing_items(application),
             checklist=applications.checklist(application),
             deadline=application.cycle.application_closes_at,
-            open_now=application.cycle.accepts_applications(_now()),
+            open_now=application.cycle.accepts_applications(utcnow()),
         ),
     )
     return page, status
@@ -525,7 +535,7 @@ def results() -> Page:
             outcome=offers.outcome(application),
             offer=offers.current_offer(application),
             form=OfferForm(),
-            now=_now(),
+            now=utcnow(),
         ),
     )
 

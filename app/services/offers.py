@@ -206,6 +206,7 @@ class RoundOutcome:
     placement: Placement | None
     score: Decimal | None
     higher: list[ChoiceOutcome] = field(default_factory=list)
+    took_part: bool = True
 
 
 def published_rounds(application: Application) -> list[Round]:
@@ -232,6 +233,9 @@ def outcome(application: Application) -> RoundOutcome | None:
     )
     result = round_.result or {}
     applicant_key = _applicant_key(application, result)
+    if placement is None and applicant_key not in (result.get("assignments") or {}):
+        # Not in this round's input (e.g. not eligible, or placed for good earlier).
+        return RoundOutcome(round_, None, application.competitive_score, [], took_part=False)
     placed_rank = placement.choice_rank if placement is not None else None
     quotas = {
         q.program_id: q

@@ -217,3 +217,12 @@ def test_the_periodic_job_reminds_and_expires(offered, make):
     assert jobs.offer_deadlines.call_local() == (1, 1)
     assert offered["placement"].state == PlacementState.EXPIRED
     assert soon.reminder_sent_at is not None
+
+
+def test_outcome_for_someone_not_in_the_round(offered):
+    a = offered["application"]
+    db.session.delete(offered["placement"])
+    offered["round"].result = {"assignments": {"U-SOMEONE": None}, "cutoffs": {}}
+    db.session.flush()
+    result = offers.outcome(a)
+    assert result.took_part is False and result.higher == []

@@ -463,6 +463,8 @@ def test_upload_and_view_own_document(app, client, me):
     served = client.get(f"/applicant/documents/{doc.id}")
     assert served.status_code == 200
     assert served.mimetype == "image/jpeg"
+    assert served.headers["Content-Disposition"].startswith("inline")
+    assert "no-store" in served.headers["Cache-Control"]
     assert b"PhoneMaker" not in served.data
     assert "Received" in client.get("/applicant/application/documents").get_data(as_text=True)
 
