@@ -21,7 +21,7 @@ from typing import Any
 
 from flask import g, has_request_context
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 import solver
@@ -677,20 +677,22 @@ def move_applications(
             )
     now = utcnow()
     by_id = by.id if by is not None else None
+    # One UPDATE per (from, to) pair and chunk; the status in the WHERE clause is the guard
+    # against a concurrent change (e.g. a withdrawal), which refuses the whole publication.
     table = Application.__table__
-    db.session.execute(
-        update(table)
-        .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
-        .values(
-            status=bindparam("b_status"),
-            status_changed_at=bindparam("b_at"),
-            version=bindparam("b_version") + 1,
-        ),
-        [
-            {"b_id": a, "b_status": to.value, "b_at": now, "b_version": info[a][2]}
-            for a, to in moves
-        ],
-    )
+    groups: dict[tuple[ApplicationStatus, ApplicationStatus], list[int]] = defaultdict(list)
+    for app_id, to in moves:
+        groups[(info[app_id][1], to)].append(app_id)
+    for (before, to), app_ids in groups.items():
+        for start in range(0, len(app_ids), CHUNK):
+            chunk = app_ids[start : start + CHUNK]
+            done = db.session.execute(
+                update(table)
+                .where(table.c.id.in_(chunk), table.c.status == before.value)
+                .values(status=to.value, status_changed_at=now, version=table.c.version + 1)
+            )
+            if done.rowcount != len(chunk):
+                raise ServiceError(_("Some applications changed while publishing; publish again."))
     db.session.execute(
         StatusChange.__table__.insert(),
         [
