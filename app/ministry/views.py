@@ -602,6 +602,8 @@ def new_round(cycle_id: int) -> View:
     """Start a round (dry or official) as a background job."""
     cycle = _or_404(cycles.get_cycle, cycle_id)
     form = StartRoundForm()
+    if request.method == "GET" and rounds.published_rounds(cycle):
+        form.kind.data = RoundKind.SUPPLEMENTARY.value
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
         return render_template("ministry/round_new.html", form=form, cycle=cycle), status
