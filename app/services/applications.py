@@ -14,6 +14,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
 from app.models import (
@@ -372,13 +373,15 @@ def _check_editable(application: Application, section: str, by: User) -> None:
 
 def _check_version(application: Application, expected_version: int | None) -> None:
     if expected_version is None or int(expected_version) != application.version:
-        raise StaleVersion(
-            _(
-                "Your application was changed in another tab or on another device after you "
-                "opened this page, so this page was not saved. What you typed is still below: "
-                "check it against the saved version and save again."
-            )
-        )
+        raise StaleVersion(_STALE_MESSAGE())
+
+
+def _STALE_MESSAGE() -> str:  # noqa: N802 - reads like the constant it stands for
+    return _(
+        "Your application was changed in another tab or on another device after you "
+        "opened this page, so this page was not saved. What you typed is still below: "
+        "check it against the saved version and save again."
+    )
 
 
 def save_step(
@@ -448,7 +451,15 @@ def _touch(application: Application, step: str) -> None:
     following = STEPS[STEPS.index(step) + 1] if step in STEPS[:-1] else "review"
     if application.status == S.DRAFT:
         application.current_step = following
-    db.session.flush()
+    _flush()
+
+
+def _flush() -> None:
+    # The version column is the real guard when two saves race past the check above.
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise StaleVersion(_STALE_MESSAGE()) from None
 
 
 # ---------------------------------------------------------------------------- choices
@@ -586,10 +597,10 @@ def _renumber(application: Application, ordered: list[Choice]) -> None:
     # Two passes: ranks are unique per application, so never hold two choices on one rank.
     for i, choice in enumerate(ordered):
         choice.rank = 1000 + i
-    db.session.flush()
+    _flush()
     for i, choice in enumerate(ordered, start=1):
         choice.rank = i
-    db.session.flush()
+    _flush()
     application.choices.sort(key=lambda c: c.rank)
 
 

@@ -474,3 +474,21 @@ def test_export_holds_the_applicants_data(world):
 def test_current_cycle_prefers_the_open_one(world, make):
     make.cycle(status=CycleStatus.FINISHED, application_opens_at=utcnow() + timedelta(days=1))
     assert applications.current_cycle().id == world["cycle"].id
+
+
+def test_a_save_racing_another_is_refused_by_the_version_column(world):
+    from sqlalchemy import text
+
+    a = started(world)
+    db.session.commit()
+    seen = a.version  # this request read the row ...
+    with db.engine.begin() as conn:  # ... then another tab saved it
+        conn.execute(
+            text("UPDATE application SET version = version + 1 WHERE id = :id"), {"id": a.id}
+        )
+    with pytest.raises(applications.StaleVersion):
+        applications.save_step(
+            a, "education", {"school_name": "Late"}, expected_version=seen, by=world["user"]
+        )
+    db.session.rollback()
+    assert db.session.get(Application, a.id).school_name == ""
