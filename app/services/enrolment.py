@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
@@ -88,7 +89,7 @@ def published_placements(
     program_id: int | None = None,
     round_id: int | None = None,
     states: tuple[PlacementState, ...] | None = None,
-) -> Select[tuple[Placement]]:
+) -> Select[Any]:
     """Build the query for one university's placements in published rounds (never others)."""
     query = (
         select(Placement)
@@ -227,7 +228,7 @@ def mark_no_show(placement: Placement, *, by: User, now: datetime | None = None)
 # --- places for the next round ---------------------------------------------------------------
 
 
-def _published_in(cycle: Cycle, states: tuple[PlacementState, ...]) -> Select[tuple[int, int]]:
+def _published_in(cycle: Cycle, states: tuple[PlacementState, ...]) -> Select[Any]:
     return (
         select(Placement.program_id, Placement.application_id)
         .join(Round, Placement.round_id == Round.id)
