@@ -62,6 +62,7 @@ FLAG_TEXT = {
     "status_renewal_pending": _l("Status renewal pending: the document expires before the start."),
     "status_date_unknown": _l("Status document date not known yet (renewal pending)."),
     "school_documents_lost": _l("School finished, but the documents were lost."),
+    "status_expires_before_start": _l("The status document expires before studies start."),
 }
 
 EVIDENCE_TYPES = {
@@ -414,8 +415,19 @@ def save_step(
             elif isinstance(value, str):
                 value = value.strip()
             setattr(application, name, value)
+    if step == "protection":
+        _flag_expiry(application)
     _touch(application, step)
     return application
+
+
+def _flag_expiry(application: Application) -> None:
+    flags = set(application.flags or [])
+    flags.discard("status_expires_before_start")
+    valid_until = application.status_valid_until
+    if valid_until is not None and valid_until < reference_date(application.cycle):
+        flags.add("status_expires_before_start")
+    application.flags = sorted(flags)
 
 
 def _save_scores(application: Application, data: dict[str, Any]) -> None:

@@ -492,3 +492,24 @@ def test_a_save_racing_another_is_refused_by_the_version_column(world):
         )
     db.session.rollback()
     assert db.session.get(Application, a.id).school_name == ""
+
+
+def test_a_status_expiring_before_the_start_is_flagged_for_staff(world):
+    a = started(world)
+    save = {"protection_status": "refugee", "status_document_number": "RF-1"}
+    applications.save_step(
+        a,
+        "protection",
+        {**save, "status_valid_until": date(2001, 1, 1)},
+        expected_version=a.version,
+        by=world["user"],
+    )
+    assert "status_expires_before_start" in a.flags
+    applications.save_step(
+        a,
+        "protection",
+        {**save, "status_valid_until": date(2031, 1, 1)},
+        expected_version=a.version,
+        by=world["user"],
+    )
+    assert "status_expires_before_start" not in a.flags
