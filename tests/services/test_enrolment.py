@@ -200,3 +200,29 @@ def test_published_rounds_lists_each_round_once(setup):
     setup["placed"]()
     setup["placed"]()
     assert enrolment.published_rounds(setup["uni"].id) == [setup["round"]]
+
+
+def test_a_declined_place_is_offered_in_the_next_supplementary_round(setup, make):
+    """End to end with the round builder: the place the university releases goes to the next
+    applicant in line, while the enrolled student's place stays taken."""
+    import solver
+    from app.services import rounds
+
+    placed, program = setup["placed"], setup["program"]
+    first, second = placed(), placed()
+    waiting = make.application(
+        make.user("applicant"),
+        setup["cycle"],
+        programs=[program],
+        score=90,
+        status=S.NOT_PLACED,
+    )
+    enrolment.confirm_enrolment(first, by=setup["officer"])
+    enrolment.decline_enrolment(second, "did_not_arrive", by=setup["officer"])
+    db.session.commit()
+
+    problem = rounds.build_problem(setup["cycle"], RoundKind.SUPPLEMENTARY, {})
+    (entry,) = [p for p in problem["programs"] if p["id"] == program.code]
+    assert entry["capacity"] == enrolment.released_places(setup["cycle"])[program.id] == 1
+    result = solver.solve(problem)
+    assert result.assignments[waiting.public_code] == program.code
