@@ -280,3 +280,79 @@ def test_starting_an_appeal_round_with_nothing_owed_is_refused(client, login_as,
         follow_redirects=True,
     )
     assert "No upheld appeal is waiting for a place" in response.get_data(as_text=True)
+
+
+def document_appeal(app: Any, make: Any) -> dict[str, int]:
+    """An applicant appeals a rejected document; `decider` rejected it."""
+    from app.models import Document
+
+    decider = make.user("ministry")
+    application = make.application(status=S.IN_REVIEW)
+    document = make.rejected_document(application, decider)
+    with app.app_context():
+        row = db.session.get(Application, application.id)
+        appeal = appeals.file_appeal(
+            row,
+            subject="document",
+            subject_ref=str(document.id),
+            ground="document_wrongly_rejected",
+            statement="The photo is readable; the officer opened the wrong file.",
+            declaration=True,
+            by=row.applicant,
+        )
+        db.session.commit()
+        assert db.session.get(Document, document.id) is not None
+        return {"appeal": appeal.id, "document": document.id, "decider": decider.id}
+
+
+def test_document_appeal_upheld_restores_the_document(app, client, login_as, make):
+    from app.models import Document, DocumentState
+
+    world = document_appeal(app, make)
+    login_as("ministry")
+    path = f"/ministry/appeals/{world['appeal']}"
+    page = client.get(path).get_data(as_text=True)
+    assert "A rejected document" in page and "status.pdf" in page
+    assert "Impact preview" not in page  # only score and placement appeals have one
+    response = post(
+        client,
+        f"{path}/decide",
+        {"outcome": "upheld", "reason": "Readable after all.", "document_state": "verified"},
+        path,
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Document, world["document"]).state == DocumentState.VERIFIED
+    page = client.get(path).get_data(as_text=True)
+    assert "rejected" in page and "verified" in page  # old → new
+
+
+def test_dismissed_eligibility_appeal_from_the_page(app, client, login_as, make):
+    officer = make.user("ministry")
+    application = make.application(status=S.IN_REVIEW)
+    with app.app_context():
+        row = db.session.get(Application, application.id)
+        verification.mark_ineligible(row, "Expired.", by=db.session.get(User, officer.id))
+        appeal = appeals.file_appeal(
+            row,
+            subject="eligibility",
+            subject_ref="",
+            ground="new_evidence",
+            statement="I have a renewed certificate now, see the attachment.",
+            declaration=True,
+            by=row.applicant,
+        )
+        db.session.commit()
+        appeal_id = appeal.id
+    me = login_as("ministry")
+    path = f"/ministry/appeals/{appeal_id}"
+    assert "Expired." in client.get(path).get_data(as_text=True)
+    post(client, f"{path}/assign", {"officer": str(me.id)}, path)
+    mine = client.get("/ministry/appeals?state=open&mine=1").get_data(as_text=True)
+    assert path in mine
+    response = post(client, f"{path}/decide", {"outcome": "dismissed", "reason": "No."}, path)
+    assert response.status_code == 302
+    assert load(app, appeal_id).state == AppealState.DISMISSED
+    with app.app_context():
+        assert db.session.get(Application, application.id).status == S.INELIGIBLE
+    assert path not in client.get("/ministry/appeals").get_data(as_text=True)
