@@ -80,11 +80,21 @@ class _Base:
         for row in self.placed:
             if len(row) > 1:
                 m.add_at_most_one(row)
+        # upto[a][i]: applicant a holds their i-th choice or a better one (a running sum).
+        self.upto: list[list[cp_model.IntVar]] = []
+        for a, row in enumerate(self.placed):
+            running = row[:1]
+            for i in range(1, len(row)):
+                var = m.new_bool_var(f"upto_{a}_{i}")
+                m.add(var == running[-1] + row[i])
+                running.append(var)
+            self.upto.append(running)
         self.by_program: list[list[tuple[int, int]]] = [[] for _ in ctx.capacity]
         for a, plist in enumerate(ranking.prefs):
             for i, p in enumerate(plist):
                 self.by_program[p].append((a, i))
         self.room: list[cp_model.LinearExprT] = []
+        self.room_vars: dict[int, cp_model.IntVar] = {}
         self.full = [self._capacity(p) for p in range(len(ctx.capacity))]
 
     def assignment(self, solver: cp_model.CpSolver) -> list[int]:
@@ -94,11 +104,11 @@ class _Base:
     def key(self, a: int, i: int) -> int:
         return self.ranking.key(a, i)
 
-    def at_or_above(self, a: int, i: int) -> cp_model.LinearExpr:
+    def at_or_above(self, a: int, i: int) -> cp_model.IntVar:
         """1 when applicant a holds their i-th choice or a better one."""
-        return cp_model.LinearExpr.sum(self.placed[a][: i + 1])
+        return self.upto[a][i]
 
-    def _capacity(self, p: int) -> cp_model.IntVar | int:
+    def _capacity(self, p: int) -> cp_model.IntVar:
         """Regular places fit in what protected applicants leave; return 'program is full'."""
         m = self.model
         cap = self.ctx.capacity[p]
@@ -109,6 +119,7 @@ class _Base:
             room_var = m.new_int_var(0, cap, f"room_{p}")
             m.add_max_equality(room_var, [0, cap - sum(protected)])
             room = room_var
+            self.room_vars[p] = room_var
         self.room.append(room)
         if self.ctx.problem.ties != "admit_all":
             m.add(sum(regular) <= room)
@@ -382,6 +393,9 @@ class MinimumModel(_Base):
             for a, plist in enumerate(fast.ranking.prefs)
         ]
         self.passed = [self.model.new_bool_var(f"passed_{a}") for a in range(n)]
+        self.below: list[list[cp_model.IntVar]] = []
+        self._hinted: dict[int, bool] = {}
+        self.links: list[tuple[int, int, cp_model.IntVar]] = []
         self.opened: list[dict[bool, list[cp_model.IntVar]]] = []
         self.sides: list[dict[bool, list[tuple[int, int]]]] = []
         for p in range(len(ctx.capacity)):
@@ -431,6 +445,7 @@ class MinimumModel(_Base):
         member_keys = [self.raw[a][i] for a, i in sides[True]]
         # admitted_below[k]: some member at position k or lower in priority is admitted here.
         admitted_below = [m.new_bool_var(f"member_below_{p}_{k}") for k in member_keys]
+        self.below.append(admitted_below)
         for k, (a, i) in enumerate(sides[True]):
             m.add_implication(self.placed[a][i], admitted_below[k])
             if k + 1 < len(admitted_below):
@@ -445,6 +460,7 @@ class MinimumModel(_Base):
             if j < len(member_keys):
                 # Passed over: a lower-priority member is admitted here while a is not.
                 m.add(self.at_or_above(a, i) + self.passed[a] >= admitted_below[j])
+                self.links.append((a, i, admitted_below[j]))
 
     def _share(self, share: float) -> None:
         frac = Fraction(str(share))
@@ -454,11 +470,55 @@ class MinimumModel(_Base):
         self.model.add(frac.denominator * sum(group) >= frac.numerator * sum(everyone))
 
     def hint(self, assign: Sequence[int], bound: int) -> None:
-        """Start from the fast rule's allocation and never accept anything worse."""
+        """Start from the fast rule's allocation (every variable hinted) and never do worse."""
+        m = self.model
+        prefs = self.ranking.prefs
+        pos = [
+            plist.index(assign[a]) if assign[a] != UNASSIGNED else len(plist)
+            for a, plist in enumerate(prefs)
+        ]
         for a, row in enumerate(self.placed):
             for i, x in enumerate(row):
-                self.model.add_hint(x, self.ranking.prefs[a][i] == assign[a])
-        self.model.add(sum(self.passed) <= bound)
+                m.add_hint(x, i == pos[a])
+                if i:
+                    m.add_hint(self.upto[a][i], pos[a] <= i)
+        for p in range(len(self.ctx.capacity)):
+            self._hint_program(p, assign)
+        passed = [False] * len(pos)
+        for a, i, lit in self.links:
+            passed[a] |= self._hinted[lit.index] and pos[a] > i
+        for a, lit in enumerate(self.passed):
+            m.add_hint(lit, passed[a])
+        m.add(sum(self.passed) <= bound)
+
+    def _hint_program(self, p: int, assign: Sequence[int]) -> None:
+        """Hint tight cutoffs: the last admitted of each side (never stricter than leniency)."""
+        m = self.model
+        entries = self.by_program[p]
+        protected = sum(1 for a, i in entries if self.key(a, i) < 0 and assign[a] == p)
+        regular = sum(1 for a, i in entries if self.key(a, i) >= 0 and assign[a] == p)
+        room = max(0, self.ctx.capacity[p] - protected)
+        full = regular >= room
+        m.add_hint(self.full[p], full)
+        if p in self.room_vars:
+            m.add_hint(self.room_vars[p], room)
+        sides = self.sides[p]
+        last = {
+            s: max((k for k, (a, _) in enumerate(sides[s]) if assign[a] == p), default=-1)
+            for s in (True, False)
+        }
+        if last[False] >= 0:
+            a, i = sides[False][last[False]]
+            better = sum(1 for b, j in sides[True] if self.raw[b][j] < self.raw[a][i])
+            last[True] = max(last[True], better - 1)
+        for s in (True, False):
+            for k, lit in enumerate(self.opened[p][s]):
+                m.add_hint(lit, not full or k <= last[s])
+        below = False
+        for k in range(len(sides[True]) - 1, -1, -1):
+            below = below or assign[sides[True][k][0]] == p
+            self._hinted[self.below[p][k].index] = below
+            m.add_hint(self.below[p][k], below)
 
 
 def improve_minimum(ctx: Context, fast: FastResult, time_limit_s: float) -> Solution | None:
