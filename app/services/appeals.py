@@ -441,6 +441,16 @@ def file_appeal(
             "deadline_at": decision.deadline_at.isoformat(),
         },
     )
+    notifications.notify(
+        by,
+        "appeal_received",
+        {
+            "name": by.full_name,
+            "appeal_id": appeal.id,
+            "subject": decision.subject.value,
+            "decide_within_days": DECIDE_WITHIN_DAYS,
+        },
+    )
     return appeal
 
 

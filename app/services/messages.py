@@ -15,6 +15,7 @@ SUBJECTS: dict[str, Callable[[], LazyString]] = {
     "offer_made": lambda: _l("You have been offered a place"),
     "offer_reminder": lambda: _l("Reminder: your offer expires soon"),
     "offer_expired": lambda: _l("Your offer has expired"),
+    "appeal_received": lambda: _l("We received your appeal"),
     "appeal_decided": lambda: _l("A decision on your appeal"),
     "round_published": lambda: _l("Allocation results were published"),
 }

@@ -556,3 +556,12 @@ def test_nothing_is_owed_once_a_later_round_gave_the_place(published, officers, 
     later = make.round(published["cycle"], kind=RoundKind.SUPPLEMENTARY)
     make.placement(later, published["C"], published["P1"])
     assert appeals.owed_appeals(published["cycle"]) == []
+
+
+def test_the_applicant_gets_a_receipt_when_filing(ineligible):
+    appeal = file(ineligible)
+    receipt = db.session.scalars(
+        select(Notification).where(Notification.template == "appeal_received")
+    ).all()
+    assert {n.channel.value for n in receipt} == {"email", "portal"}
+    assert f"/applicant/appeals/{appeal.id}" in receipt[0].body
