@@ -23,6 +23,7 @@ from flask import g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.attributes import set_committed_value
 
 import solver
 from app.extensions import db
@@ -555,11 +556,14 @@ def publish_round(round_: Round, *, by: User) -> bool:
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
-        db.session.refresh(round_)
+        db.session.refresh(round_, ["status"])
         if round_.status == RoundStatus.PUBLISHED:
             return False
         raise PublishRefused(_("Only a solved round can be published."))
-    db.session.refresh(round_)
+    # Mirror the UPDATE in memory (a refresh would reload the large result and snapshot).
+    set_committed_value(round_, "status", RoundStatus.PUBLISHED)
+    set_committed_value(round_, "published_at", now)
+    set_committed_value(round_, "published_by_id", by.id)
     cycle = round_.cycle
     deadline = now + timedelta(days=cycle.acceptance_window_days)
     db.session.execute(
@@ -595,16 +599,23 @@ def publish_round(round_: Round, *, by: User) -> bool:
         elif status == S.ELIGIBLE:
             moves.append((app_id, S.NOT_PLACED))
     note = _("Round %(n)s of %(cycle)s", n=round_.number, cycle=cycle.name)
-    move_applications(moves, by=by, note=note, deadline=deadline)
     _notify_universities(round_, new_places)
+    move_applications(moves, by=by, note=note, deadline=deadline)
     audit.record(
         by,
         "round.publish",
         round_,
         after={"offers": len(new_places), "moves": len(moves), "deadline": deadline.isoformat()},
     )
-    db.session.expire_all()
+    _expire_loaded(Placement)
     return True
+
+
+def _expire_loaded(*classes: type) -> None:
+    """Expire objects of these classes that bulk statements changed behind the ORM's back."""
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, classes):
+            db.session.expire(obj)
 
 
 def _notify_universities(round_: Round, new_places: dict[int, int]) -> None:
@@ -710,7 +721,7 @@ def move_applications(
     )
     _bulk_audit(moves, info, by, note, now)
     _bulk_notify(moves, info, note, deadline)
-    db.session.expire_all()
+    _expire_loaded(Application, StatusChange)
     return len(moves)
 
 
