@@ -147,6 +147,7 @@ class Decision:
 
     @property
     def key(self) -> str:
+        """Name the decision as `subject:ref` (how open appeals are matched to it)."""
         return f"{self.subject.value}:{self.subject_ref}"
 
     def is_open_at(self, now: datetime) -> bool:
@@ -903,11 +904,9 @@ def _correct_score(
         new_score = components.get("unt_total", old_score)
     application.competitive_score = new_score
     db.session.flush()
-    change = {
-        "components": {
-            "old": old_components,
-            "new": {name: str(v) for name, v in new_values.items()},
-        },
+    new_components = {name: str(v) for name, v in new_values.items()}
+    change: dict[str, Any] = {
+        "components": {"old": old_components, "new": new_components},
         "competitive_score": {"old": str(old_score), "new": str(new_score)},
     }
     audit.record(
@@ -915,7 +914,7 @@ def _correct_score(
         "application.score_corrected",
         application,
         before={"competitive_score": str(old_score), "components": old_components},
-        after=change["components"]["new"] | {"competitive_score": str(new_score)},
+        after={**new_components, "competitive_score": str(new_score)},
     )
     return change
 
@@ -977,6 +976,7 @@ class Impact:
     score_after: float | None
 
     def to_dict(self) -> dict[str, Any]:
+        """Return the preview as JSON-ready values (kept in Appeal.correction)."""
         return {
             "round_id": self.round_id,
             "published": self.published_program_code,
@@ -1178,7 +1178,7 @@ def owed_appeals(cycle: Cycle) -> list[Appeal]:
 
 def _already_holds(appeal: Appeal) -> bool:
     """Say whether a later round already gave the appellant the owed program or a better one."""
-    owed_id = appeal.correction["owed"]["program_id"]
+    owed_id = (appeal.correction or {})["owed"]["program_id"]
     ranks = {c.program_id: c.rank for c in appeal.application.choices}
     owed_rank = ranks.get(owed_id)
     if owed_rank is None:
@@ -1291,7 +1291,7 @@ def build_appeal_problem(cycle: Cycle, appeals: list[Appeal]) -> dict[str, Any]:
             continue
         applicants.append({"id": codes[app_id], "score": 0, "preferences": [code], "held": code})
     for appeal in appeals:
-        owed = appeal.correction["owed"]["program_code"]
+        owed = (appeal.correction or {})["owed"]["program_code"]
         application = appeal.application
         applicants.append(
             {
