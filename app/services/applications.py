@@ -313,7 +313,9 @@ def start(user: User, cycle: Cycle, answers: dict[str, Any], *, by: User) -> App
         key: (value.isoformat() if isinstance(value, date) else value)
         for key, value in answers.items()
     }
-    application.flags = sorted(set(verdict.flags))
+    precheck_flags = {"status_renewal_pending", "status_date_unknown", "school_documents_lost"}
+    kept = set(application.flags or []) - precheck_flags
+    application.flags = sorted(kept | set(verdict.flags))
     status = answers.get("protection_status")
     if status in ProtectionStatus.__members__.values() and application.protection_status is None:
         application.protection_status = ProtectionStatus(status)
