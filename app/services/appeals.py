@@ -794,11 +794,8 @@ def decide_appeal(
     _require_officer(by)
     if appeal.state not in OPEN_STATES:
         raise ServiceError(_("This appeal was already decided or withdrawn."))
-    try:
-        decided = AppealState(outcome)
-    except ValueError:
-        decided = None
-    if decided not in OUTCOMES:
+    decided = next((state for state in OUTCOMES if state.value == outcome), None)
+    if decided is None:
         raise InvalidInput(_("Choose upheld, partly upheld or dismissed."))
     reason = (reason or "").strip()
     if not reason:
@@ -806,7 +803,6 @@ def decide_appeal(
     _check_four_eyes(appeal, by)
     if appeal.assigned_to_id is not None and appeal.assigned_to_id != by.id:
         raise PermissionDenied(_("This appeal is assigned to another officer."))
-    assert decided is not None
     before = {"state": appeal.state.value}
     if decided in GRANTED:
         appeal.correction = _apply_correction(appeal, correction or Correction(), by=by)
