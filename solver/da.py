@@ -8,6 +8,7 @@ Running time is linear in the total length of the lists (times a heap logarithm)
 
 from __future__ import annotations
 
+import bisect
 import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -155,40 +156,57 @@ def _propose_reserved(
     reserved: list[tuple[Sequence[bool], int]],
 ) -> tuple[bool, list[int]]:
     """Re-run the reserve choice on the held offers plus the new one; reject those left out."""
-    pool.append(offer)
-    chosen = choose_with_reserves(pool, cap, reserved)
-    left = [x for x in pool if x not in chosen]
-    pool[:] = [x for x in pool if x in chosen]
-    return offer in chosen, [x[1] for x in left if x != offer]
+    bisect.insort(pool, offer)  # the pool stays sorted by priority
+    if len(pool) <= cap:  # everyone fits: open, reserved and reverted places cover them all
+        return True, []
+    key, a = offer
+    if pool[-1] == offer and key >= 0 and not any(members[a] for members, _ in reserved):
+        pool.pop()  # the lowest priority and in no reserved group: no place can be theirs
+        return False, []
+    keep = choose_with_reserves(pool, cap, reserved)
+    left = [x for x, kept in zip(pool, keep, strict=True) if not kept]
+    pool[:] = [x for x, kept in zip(pool, keep, strict=True) if kept]
+    return offer not in left, [x[1] for x in left if x != offer]
 
 
 def choose_with_reserves(
-    pool: Sequence[tuple[int, int]], cap: int, reserved: list[tuple[Sequence[bool], int]]
-) -> set[tuple[int, int]]:
-    """Choose from (key, applicant) offers: open places, then reserved, then reverted places.
+    ranked: Sequence[tuple[int, int]], cap: int, reserved: list[tuple[Sequence[bool], int]]
+) -> list[bool]:
+    """Choose from (key, applicant) offers sorted by key: open, then reserved, then reverted.
 
     Policy "minimum guarantee": open places go to everyone in priority order first; then each
     group's reserved places go to its best remaining members; reserved places left empty revert
     to open places. Protected offers (negative keys) are taken first, using open places first.
+    Returns one flag per offer: kept or not.
     """
-    ranked = sorted(pool)
-    protected = [x for x in ranked if x[0] < 0]
-    chosen = set(protected)
-    rest = [x for x in ranked if x[0] >= 0]
-    total_reserved = sum(r for _, r in reserved)
-    open_places = cap - total_reserved - len(protected)
+    keep = [key < 0 for key, _ in ranked]
+    protected = sum(keep)
     quotas = [r for _, r in reserved]
+    open_places = cap - sum(quotas) - protected
     overflow = max(0, -open_places)
-    for j in range(len(quotas)):
-        cut = min(overflow, quotas[j])
+    for j, quota in enumerate(quotas):
+        cut = min(overflow, quota)
         quotas[j] -= cut
         overflow -= cut
-    chosen.update(rest[: max(0, open_places)])
-    rest = rest[max(0, open_places) :]
+    taken = protected
+    for k in range(protected, len(ranked)):
+        if open_places <= 0:
+            break
+        keep[k] = True
+        open_places -= 1
+        taken += 1
     for (members, _), quota in zip(reserved, quotas, strict=True):
-        picked = [x for x in rest if members[x[1]]][:quota]
-        chosen.update(picked)
-        rest = [x for x in rest if x not in chosen]
-    remaining = max(0, cap - len(chosen))
-    chosen.update(rest[:remaining])
-    return chosen
+        for k, (_, a) in enumerate(ranked):
+            if quota <= 0:
+                break
+            if not keep[k] and members[a]:
+                keep[k] = True
+                quota -= 1
+                taken += 1
+    for k in range(len(ranked)):
+        if taken >= cap:
+            break
+        if not keep[k]:
+            keep[k] = True
+            taken += 1
+    return keep
