@@ -21,7 +21,7 @@ from typing import Any
 
 from flask import g, has_request_context
 from flask_babel import gettext as _
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -81,6 +81,23 @@ class RoundParams:
             "ignore_minimums": self.ignore_minimums,
             "label": self.label,
         }
+
+
+def insert_rows(table: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert many rows fast: multi-row VALUES on PostgreSQL, executemany on SQLite.
+
+    Every row must have the same keys. psycopg's executemany sends one statement per row,
+    which is what made a 100,000-applicant publication slow.
+    """
+    if not rows:
+        return
+    if db.session.get_bind().dialect.name == "postgresql":
+        per = max(1, 30000 // max(1, len(rows[0])))  # stay under the 65,535 parameter limit
+        for start in range(0, len(rows), per):
+            db.session.execute(table.insert().values(list(rows[start : start + per])))
+        return
+    for start in range(0, len(rows), CHUNK):
+        db.session.execute(table.insert(), rows[start : start + CHUNK])
 
 
 # --- Starting a round --------------------------------------------------------------------------
@@ -493,8 +510,7 @@ def _write_placements(round_: Round, assignments: dict[str, str | None]) -> int:
                 "state": PlacementState.PROPOSED,
             }
         )
-    for start in range(0, len(rows), CHUNK):
-        db.session.execute(insert(Placement), rows[start : start + CHUNK])
+    insert_rows(Placement.__table__, rows)
     return len(rows)
 
 
@@ -704,8 +720,8 @@ def move_applications(
             )
             if done.rowcount != len(chunk):
                 raise ServiceError(_("Some applications changed while publishing; publish again."))
-    db.session.execute(
-        StatusChange.__table__.insert(),
+    insert_rows(
+        StatusChange.__table__,
         [
             {
                 "application_id": a,
@@ -754,8 +770,7 @@ def _bulk_audit(
         entry_hash = audit.entry_digest(prev, event)  # type: ignore[arg-type]
         rows.append({**vars(event), "prev_hash": prev, "entry_hash": entry_hash})
         prev = entry_hash
-    for start in range(0, len(rows), CHUNK):
-        db.session.execute(AuditEvent.__table__.insert(), rows[start : start + CHUNK])
+    insert_rows(AuditEvent.__table__, rows)
 
 
 NAME_MARK = "__UMIT_NAME_7F3A__"
@@ -822,10 +837,8 @@ def _bulk_notify(
                 "sent_at": now,
             }
         )
-    table = Notification.__table__
-    for rows in (emails, portals):
-        for start in range(0, len(rows), CHUNK):
-            db.session.execute(table.insert(), rows[start : start + CHUNK])
+    insert_rows(Notification.__table__, emails)
+    insert_rows(Notification.__table__, portals)
 
 
 # --- Review, difference and comparison ---------------------------------------------------------
