@@ -242,7 +242,13 @@ def choices() -> Page:
 
 def _render_choices(application: Application, status: int = 200) -> Page:
     args = _search_args()
-    results = applications.search_programs(application.cycle, **args)
+    results = applications.search_programs(
+        application.cycle,
+        text=args["text"],
+        city=args["city"],
+        field_group=args["field_group"],
+        language=args["language"],
+    )
     listed = {c.program_id for c in application.choices}
     page = render_template(
         "applicant/choices.html",
@@ -273,7 +279,8 @@ def _choice_action(action: Any) -> Page:
         db.session.rollback()
         return _render_choices(_require_application(), _fail(err))
     db.session.commit()
-    return redirect(url_for("applicant.choices", **{k: v for k, v in _search_args().items() if v}))
+    kept: dict[str, Any] = {k: v for k, v in _search_args().items() if v}
+    return redirect(url_for("applicant.choices", **kept))
 
 
 def _int_field(name: str) -> int:
