@@ -1167,7 +1167,7 @@ def owed_appeals(cycle: Cycle) -> list[Appeal]:
         if (a.correction or {}).get("owed")
         and not (a.correction or {}).get("made_good_round_id")
         and a.id not in given
-        and a.application.status != S.WITHDRAWN
+        and workflow.can_change(a.application, S.PLACED)
         and not _already_holds(a)
     ]
 

@@ -565,3 +565,12 @@ def test_the_applicant_gets_a_receipt_when_filing(ineligible):
     ).all()
     assert {n.channel.value for n in receipt} == {"email", "portal"}
     assert f"/applicant/appeals/{appeal.id}" in receipt[0].body
+
+
+def test_an_application_that_cannot_be_placed_again_is_not_owed(published, officers):
+    appeal = file(published["C"], subject="score")
+    correction = appeals.Correction.parse({"unt_total": "130"})
+    appeals.decide_appeal(appeal, "upheld", "Typo.", by=officers[1], correction=correction)
+    published["C"].status = S.WITHDRAWN
+    db.session.commit()
+    assert appeals.owed_appeals(published["cycle"]) == []
