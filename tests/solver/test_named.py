@@ -292,3 +292,34 @@ def test_forced_methods_agree(method: str) -> None:
         [app("A1", 10, "P1", "P2"), app("A2", 12, "P2", "P1"), app("A3", 11, "P1")],
     )
     assert solve(problem, method).assignments == {"A1": None, "A2": "P2", "A3": "P1"}
+
+
+def test_explanation_names_the_tiebreak_and_the_limit() -> None:
+    problem = make(
+        [{"id": "P1", "capacity": 1}, {"id": "P2", "capacity": 1, "university": "U"}],
+        [
+            app("A1", 90, "P1", "P2", tiebreak=[1]),
+            app("A2", 90, "P1", tiebreak=[2]),
+            app("A3", 95, "P2", tiebreak=[0]),
+        ],
+        limits={"university": {"U": 0}},
+    )
+    result = solve(problem)
+    assert result.assignments == {"A1": None, "A2": "P1", "A3": None}
+    lines = explain(problem, result, "A1")
+    assert "decided by the tie-break values: last admitted [2], yours [1]" in lines[1]
+    assert "a shared limit (university, field, total or budget) was reached" in lines[2]
+
+
+def test_empty_problem_and_zero_capacity() -> None:
+    assert solve(make([], [])).assignments == {}
+    result = solve(make([{"id": "P1", "capacity": 0}], [app("A1", 1, "P1")]))
+    assert result.assignments == {"A1": None}
+    assert result.certificate["ok"]
+
+
+def test_result_json_has_timing_only_when_asked() -> None:
+    result = solve(make([{"id": "P1", "capacity": 1}], [app("A1", 1, "P1")]))
+    assert "wall_time_s" in result.stats
+    assert "wall_time_s" not in result.to_json()
+    assert "wall_time_s" in result.to_json(timing=True)
