@@ -161,6 +161,7 @@ def child_minimum(path: str, limit: str) -> dict[str, Any]:
         exact = solve(problem, "cpsat", float(limit))
         out.update(
             cpsat_s=time.perf_counter() - t1,
+            cpsat_cpu=_cpu_s() - c1,
             cpsat_status=exact.status,
             cpsat_passed_over=exact.stats["passed_over"],
             cpsat_gap=exact.stats.get("cpsat_gap"),
@@ -302,6 +303,8 @@ def bench_minimums(directory: Path) -> list[str]:
             rows.append(f"| {name} | error: {rep['error']} | | | | | | |")
             continue
         cp = _fmt(rep.get("cpsat_s", "not run"))
+        if "cpsat_cpu" in rep:
+            cp += f" / {_fmt(rep['cpsat_cpu'])}"
         status = rep.get("cpsat_status", "")
         if rep.get("cpsat_gap"):
             status += f" (gap {rep['cpsat_gap']:.0f})"
