@@ -216,7 +216,7 @@ def purge_application(application: Application, *, reason: str, by: User | None)
     )
     db.session.flush()
     db.session.expunge(application)
-    _delete_with_dependents(Application.__table__, [app_id])  # type: ignore[arg-type]
+    _delete_with_dependents(Application.__table__, [app_id])
     return files
 
 
