@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, session, url_for
 from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_user
+from flask_login import current_user, login_required, login_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import StringField
@@ -139,6 +139,7 @@ def two_factor_verify() -> Response | str | tuple[str, int]:
             ),
             "warning",
         )
+        return redirect(url_for("auth.two_factor_recovery_codes"))
     return redirect(target)
 
 
@@ -174,3 +175,29 @@ def two_factor_setup() -> Response | str | tuple[str, int]:
     target = _finish_sign_in(user)
     # Shown in this answer only (never stored in plaintext, never sent by e-mail).
     return render_template("auth/two_factor_recovery_codes.html", codes=codes, target=target)
+
+
+@bp.route("/two-factor/recovery-codes", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_code_limit, methods=["POST"])
+def two_factor_recovery_codes() -> Response | str | tuple[str, int]:
+    """Replace one's recovery codes with ten new ones, after a code from the authenticator."""
+    from app.auth.views import home_for
+
+    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    if not user.is_staff or not two_factor.is_enrolled(user):
+        abort(404)
+    form = TwoFactorCodeForm()
+    page = {"form": form, "left": len(user.totp_recovery_hashes or []), "home": home_for(user)}
+    if not form.validate_on_submit():
+        status = 400 if form.is_submitted() else 200
+        return render_template("auth/two_factor_recovery.html", **page), status
+    try:
+        two_factor.verify(user, form.code.data or "", allow_recovery=False)
+        codes = two_factor.regenerate_recovery_codes(user)
+    except ServiceError as err:
+        db.session.commit()  # keep the failure count
+        form.code.errors = [*form.code.errors, str(err)]
+        return render_template("auth/two_factor_recovery.html", **page), err.status_code
+    db.session.commit()
+    return render_template("auth/two_factor_recovery_codes.html", codes=codes, target=page["home"])

@@ -163,11 +163,14 @@ def regenerate_recovery_codes(user: User) -> list[str]:
     return codes
 
 
-def verify(user: User, code: str, *, now: datetime | None = None) -> str:
+def verify(
+    user: User, code: str, *, now: datetime | None = None, allow_recovery: bool = True
+) -> str:
     """Accept an authenticator code or an unused recovery code; return "totp" or "recovery".
 
     A recovery code is used up. Refuses wrong and replayed codes, counting them towards the
-    lockout, and any code while the account is locked.
+    lockout, and any code while the account is locked; with `allow_recovery=False` only an
+    authenticator code will do (to prove the phone is still at hand).
     """
     now = now or utcnow()
     _check_not_locked(user, now)
@@ -180,7 +183,7 @@ def verify(user: User, code: str, *, now: datetime | None = None) -> str:
             user.failed_logins = 0
             audit.record(user, "user.two_factor_ok", user, after={"method": "totp"})
             return "totp"
-    elif 0 < len(code) <= 32:
+    elif allow_recovery and 0 < len(code) <= 32:
         hashes = list(user.totp_recovery_hashes or [])
         for index, stored in enumerate(hashes):
             if check_password(stored, code):

@@ -193,3 +193,35 @@ def test_with_the_setting_off_staff_sign_in_with_a_password(app, client, make, m
     monkeypatch.setitem(app.config, "STAFF_2FA_REQUIRED", False)
     user = make.user("ministry")
     assert _password_step(client, user.email).headers["Location"].endswith("/ministry/")
+
+
+def test_staff_make_new_recovery_codes_with_an_authenticator_code(app, client, make):
+    user, secret, codes = _enrolled(app, make)
+    _password_step(client, user.email)
+    signed_in = _post_code(client, "/auth/two-factor", codes[0])
+    assert signed_in.headers["Location"].endswith("/auth/two-factor/recovery-codes")
+    page = client.get("/auth/two-factor/recovery-codes")
+    assert page.status_code == 200 and "9" in page.get_data(as_text=True)
+    assert _post_code(client, "/auth/two-factor/recovery-codes", codes[1]).status_code == 400
+    done = _post_code(client, "/auth/two-factor/recovery-codes", pyotp.TOTP(secret).now())
+    fresh = re.findall(r"<code>([a-z0-9]{5}-[a-z0-9]{5})</code>", done.get_data(as_text=True))
+    assert done.status_code == 200 and len(fresh) == 10
+    with app.app_context():
+        stored = db.session.get(User, user.id)
+        assert two_factor.verify(stored, fresh[0]) == "recovery"
+        with pytest.raises(two_factor.CodeRefused):
+            two_factor.verify(stored, codes[2])  # the old codes are gone
+        db.session.rollback()
+        db.session.remove()
+
+
+@pytest.mark.parametrize("role", ["applicant", "ministry"])
+def test_recovery_codes_page_is_only_for_enrolled_staff(app, client, login_as, monkeypatch, role):
+    monkeypatch.setitem(app.config, "STAFF_2FA_REQUIRED", False)
+    login_as(role)  # the suite's password-only sign-in: no authenticator set up
+    assert client.get("/auth/two-factor/recovery-codes").status_code == 404
+
+
+def test_recovery_codes_page_needs_sign_in(client):
+    response = client.get("/auth/two-factor/recovery-codes")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
