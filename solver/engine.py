@@ -175,9 +175,9 @@ def _solve_minimum(ctx: Context, improve: bool, time_limit_s: float) -> Outcome:
     outcome = Outcome(fast.assign, fast.ranking, fast.status, DA_NAME, fast.stats, fast.messages)
     if not improve or fast.status == "infeasible":
         return outcome
-    from solver import cpsat  # OR-Tools loads only when a CP-SAT model is needed
+    from solver import cpsat_minimum  # OR-Tools loads only when a CP-SAT model is needed
 
-    better = cpsat.improve_minimum(ctx, fast, time_limit_s)
+    better = cpsat_minimum.improve_minimum(ctx, fast, time_limit_s)
     if better is None:
         outcome.messages.append("CP-SAT does not improve minimum shares with limits or reserves")
         return outcome
