@@ -5,33 +5,45 @@ from __future__ import annotations
 from typing import Any
 
 from solver.priority import base_order
-from solver.problem import Applicant, Problem, ProblemError
+from solver.problem import Applicant, Problem, ProblemError, Program
 from solver.result import Result
 
 
 def explain(problem: Problem, result: Result | dict[str, Any], applicant_id: str) -> list[str]:
     """Explain one applicant's result line by line; refuse unknown applicant ids."""
-    data = result.to_dict() if isinstance(result, Result) else result
-    apps = {a.id: a for a in problem.applicants}
-    if applicant_id not in apps:
-        raise ProblemError(f"explain: unknown applicant {applicant_id!r}")
-    app = apps[applicant_id]
-    own = data["assignments"].get(applicant_id)
-    lines = [_headline(app, own)]
-    _, lottery_rank = base_order(problem)
-    rank = lottery_rank[problem.applicants.index(app)]
-    excluded = data.get("exclusions", {}).get(applicant_id, {})
-    for pid in app.preferences:
-        if pid == own:
-            break
-        reason = _reason(problem, data, app, pid, excluded.get(pid), rank)
-        lines.append(f"- {pid}: {reason}")
-    return lines
+    return _Explainer(problem, result).lines(applicant_id)
 
 
-def explain_all(problem: Problem, result: Result) -> dict[str, list[str]]:
+def explain_all(problem: Problem, result: Result | dict[str, Any]) -> dict[str, list[str]]:
     """Explain every applicant's result (for publishing with the round)."""
-    return {a.id: explain(problem, result, a.id) for a in problem.applicants}
+    explainer = _Explainer(problem, result)
+    return {a.id: explainer.lines(a.id) for a in problem.applicants}
+
+
+class _Explainer:
+    """Shared look-ups for explaining many applicants of one round."""
+
+    def __init__(self, problem: Problem, result: Result | dict[str, Any]) -> None:
+        self.problem = problem
+        self.data = result.to_dict() if isinstance(result, Result) else result
+        self.index = {a.id: i for i, a in enumerate(problem.applicants)}
+        _, self.lottery_rank = base_order(problem)
+
+    def lines(self, applicant_id: str) -> list[str]:
+        """Return the headline and one line per program ranked above the result."""
+        if applicant_id not in self.index:
+            raise ProblemError(f"explain: unknown applicant {applicant_id!r}")
+        app = self.problem.applicants[self.index[applicant_id]]
+        own = self.data["assignments"].get(applicant_id)
+        rank = self.lottery_rank[self.index[applicant_id]]
+        excluded = self.data.get("exclusions", {}).get(applicant_id, {})
+        out = [_headline(app, own)]
+        for pid in app.preferences:
+            if pid == own:
+                break
+            reason = _reason(self.problem, self.data, app, pid, excluded.get(pid), rank)
+            out.append(f"- {pid}: {reason}")
+        return out
 
 
 def _headline(app: Applicant, own: str | None) -> str:
@@ -53,11 +65,9 @@ def _reason(
         return "not considered: it is ranked below the place you hold or were guaranteed"
     cutoff = data["cutoffs"].get(pid, {})
     if not cutoff.get("full"):
-        if problem.limits.any():
-            return (
-                "it had free places, but a shared limit (university, field, total or budget) "
-                "was reached"
-            )
+        reached = _limits_reached(problem, data["assignments"], program)
+        if reached:
+            return f"it had free places, but {' and '.join(reached)} was reached"
         return "it had free places; this should not happen — ask for the round to be verified"
     if problem.minimums:
         return _minimum_reason(problem, data, app, pid, cutoff, rank)
@@ -93,6 +103,25 @@ def _minimum_reason(
         f"{text}; under the minimum share for {group}, {rule} let a {group} applicant with "
         f"score {group_cut['score']:g} in"
     )
+
+
+def _limits_reached(
+    problem: Problem, assignments: dict[str, str | None], program: Program
+) -> list[str]:
+    """Name the shared limits over this program that are full (in plain words)."""
+    lim = problem.limits
+    programs = {p.id: p for p in problem.programs}
+    placed = [programs[pid] for pid in assignments.values() if pid is not None]
+    reached: list[str] = []
+    if lim.total is not None and len(placed) >= lim.total:
+        reached.append(f"the total quota of {lim.total} places")
+    for kind, caps in (("university", lim.university), ("field", lim.field)):
+        name = getattr(program, kind)
+        if name in caps and sum(1 for q in placed if getattr(q, kind) == name) >= caps[name]:
+            reached.append(f"the {kind} limit for {name} ({caps[name]} places)")
+    if lim.budget is not None and sum(q.cost for q in placed) + program.cost > lim.budget + 1e-9:
+        reached.append(f"the budget of {lim.budget:g}")
+    return reached
 
 
 def _compare(app: Applicant, pid: str, cutoff: dict[str, Any], rank: int) -> str:

@@ -308,7 +308,7 @@ def test_explanation_names_the_tiebreak_and_the_limit() -> None:
     assert result.assignments == {"A1": None, "A2": "P1", "A3": None}
     lines = explain(problem, result, "A1")
     assert "decided by the tie-break values: last admitted [2], yours [1]" in lines[1]
-    assert "a shared limit (university, field, total or budget) was reached" in lines[2]
+    assert "but the university limit for U (0 places) was reached" in lines[2]
 
 
 def test_empty_problem_and_zero_capacity() -> None:
