@@ -30,6 +30,20 @@ BLUEPRINT_ACCESS: dict[str, frozenset[str]] = {
     "api": frozenset({"api-token"}),
 }
 
+# Endpoints whose access differs from their blueprint's (the API description is public so
+# clients can be generated without a token). tests/security/matrix.py declares every endpoint
+# and tests/security/test_access_matrix.py checks it against these two tables.
+ENDPOINT_ACCESS: dict[str, frozenset[str]] = {
+    "api.openapi": frozenset({ANYONE}),
+}
+
+
+def declared_access(endpoint: str) -> frozenset[str]:
+    """The roles that may use `endpoint`: its own entry, else its blueprint's."""
+    if endpoint in ENDPOINT_ACCESS:
+        return ENDPOINT_ACCESS[endpoint]
+    return BLUEPRINT_ACCESS[endpoint.split(".", 1)[0]]
+
 
 def guard_blueprint(bp: Blueprint, roles: Iterable[UserRole]) -> None:
     """Refuse every request to `bp` from anyone without one of `roles`."""
