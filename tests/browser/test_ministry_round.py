@@ -5,14 +5,31 @@ from __future__ import annotations
 
 import io
 
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
 from app.models import ApplicationStatus, Cycle, DocumentKind, Program, User
+from tests.browser.conftest import no_horizontal_scroll
 from tests.conftest import PASSWORD
 from tests.web.ministry.conftest import png_bytes
+
+AXE_TAGS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa"]}}
+
+
+def check(page: Page) -> None:
+    """The page fits a 360 px phone and axe reports no WCAG 2 A/AA violation."""
+    wide = page.evaluate(
+        "() => Array.from(document.querySelectorAll('body *')).filter(e => "
+        "e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 8)"
+        ".map(e => e.tagName + '.' + e.className + '#' + e.id + ' ' + "
+        "Math.round(e.getBoundingClientRect().right))"
+    )
+    assert no_horizontal_scroll(page), f"sideways scrolling on {page.url}: {wide}"
+    results = Axe().run(page, options=AXE_TAGS)
+    assert results.violations_count == 0, results.generate_report()
 
 
 def _applications(app, make, cycle_name: str) -> str:
@@ -64,12 +81,14 @@ def test_set_up_verify_run_review_publish(page: Page, app, live_server, make, si
         page.get_by_role("button", name="Add").click()
         expect(page.locator(".alert-success")).to_be_visible()
     shot("ministry-quotas")
+    check(page)
 
     # Verify the waiting application.
     code = _applications(app, make, "Browser 2027")
     page.get_by_role("link", name="Verification").first.click()
     page.get_by_role("link", name=code).click()
     expect(page.locator(".document-preview")).to_be_visible()
+    check(page)
     page.locator("select[id$=-decision]").select_option("verify")
     page.get_by_role("button", name="Save the decision").click()
     expect(page.locator(".alert-success")).to_be_visible()
@@ -85,12 +104,15 @@ def test_set_up_verify_run_review_publish(page: Page, app, live_server, make, si
     expect(page.locator("#cert-title")).to_be_visible()
     expect(page.locator("main")).to_contain_text("found no violation")
     shot("ministry-round-review")
+    check(page)
     page.get_by_role("button", name="Publish this round").click()
     expect(page.locator("main")).to_contain_text("Published on")
     shot("ministry-round-published")
     page.goto(f"{live_server}/ministry/")
     expect(page.locator("#chart-by-university-title")).to_be_visible()
     shot("ministry-dashboard")
+    check(page)
     page.goto(f"{live_server}/results")
     expect(page.locator("main")).to_contain_text("20270701")
     shot("public-results")
+    check(page)
