@@ -98,6 +98,7 @@ def test_set_up_verify_run_review_publish(page: Page, app, live_server, make, si
     # Run an official round, review it, publish it.
     page.get_by_role("link", name="Cycles").first.click()
     page.get_by_role("link", name="Browser 2027").click()
+    check(page)
     page.get_by_role("link", name="Run an allocation round").click()
     page.locator("#mode").select_option("official")
     page.get_by_role("button", name="Start the round").click()
@@ -108,6 +109,9 @@ def test_set_up_verify_run_review_publish(page: Page, app, live_server, make, si
     page.get_by_role("button", name="Publish this round").click()
     expect(page.locator("main")).to_contain_text("Published on")
     shot("ministry-round-published")
+    page.goto(f"{live_server}/ministry/audit?action=round.")
+    expect(page.locator("main")).to_contain_text("round.publish")
+    check(page)
     page.goto(f"{live_server}/ministry/")
     expect(page.locator("#chart-by-university-title")).to_be_visible()
     shot("ministry-dashboard")
