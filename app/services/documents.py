@@ -76,8 +76,10 @@ def sniff(head: bytes) -> str | None:
         return WEBP
     if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
         return HEIC
-    # The PDF header may follow a little junk (the spec allows it within the first 1 KiB).
-    if b"%PDF-" in head[:1024]:
+    # The PDF header may follow a little junk (the spec allows it within the first 1 KiB),
+    # but not markup: an HTML page with a PDF after it is a polyglot, refused.
+    start = head.find(b"%PDF-", 0, 1024)
+    if start >= 0 and b"<" not in head[:start] and b">" not in head[:start]:
         return PDF
     return None
 
@@ -181,8 +183,13 @@ def _write(content: bytes) -> tuple[str, str]:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_bytes(encrypt_bytes(content))  # encrypted at rest: app/services/file_crypto.py
-        os.replace(tmp, path)
+        try:
+            # Encrypted at rest: app/services/file_crypto.py
+            tmp.write_bytes(encrypt_bytes(content))
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # a full disk or a crash leaves no partial file
+            raise
     return digest, key
 
 
