@@ -287,7 +287,7 @@ def decisions(application: Application) -> list[Decision]:
                 at,
                 _deadline(cycle, at),
                 deciders,
-                str(application.competitive_score),
+                _("Your competitive score: %(score)s", score=application.competitive_score),
             )
         )
     for round_ in rounds:
@@ -302,7 +302,7 @@ def decisions(application: Application) -> list[Decision]:
                 round_.published_at,
                 _deadline(cycle, round_.published_at),
                 deciders,
-                str(round_.number),
+                _("Round %(n)s", n=round_.number),
                 round=round_,
             )
         )
