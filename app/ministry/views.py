@@ -61,7 +61,7 @@ View = str | BaseResponse | tuple[str, int]
 
 
 def _me() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined,no-any-return]
+    return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
 def _or_404(getter: Any, *args: Any) -> Any:
@@ -109,8 +109,8 @@ def cycle_list() -> str:
 def _cycle_data(form: CycleForm) -> cycles.CycleData:
     return cycles.CycleData(
         name=(form.name.data or "").strip(),
-        application_opens_at=form.application_opens_at.data.replace(tzinfo=UTC),  # type: ignore[union-attr]
-        application_closes_at=form.application_closes_at.data.replace(tzinfo=UTC),  # type: ignore[union-attr]
+        application_opens_at=form.application_opens_at.data.replace(tzinfo=UTC),
+        application_closes_at=form.application_closes_at.data.replace(tzinfo=UTC),
         max_choices=form.max_choices.data or 4,
         appeal_window_days=form.appeal_window_days.data or 0,
         acceptance_window_days=form.acceptance_window_days.data or 1,

@@ -84,13 +84,13 @@ def get_quota(cycle: Cycle, quota_id: int) -> ProgramQuota:
 
 def _check_values(values: QuotaValues) -> str | None:
     if values.places < 0 or values.places > 10000:
-        return _("Places must be between 0 and 10000.")
+        return str(_("Places must be between 0 and 10000."))
     if values.reserved_women < 0 or values.reserved_women > values.places:
-        return _("Reserved places cannot be negative or more than the places.")
+        return str(_("Reserved places cannot be negative or more than the places."))
     if values.cost < 0:
-        return _("The cost cannot be negative.")
+        return str(_("The cost cannot be negative."))
     if values.min_score is not None and not 0 <= values.min_score <= 1000:
-        return _("The minimum score must be between 0 and 1000.")
+        return str(_("The minimum score must be between 0 and 1000."))
     return None
 
 

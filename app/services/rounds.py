@@ -110,6 +110,7 @@ def _copy_rows(table: Any, rows: Sequence[dict[str, Any]]) -> None:
     names = given + list(defaults)
     json_cols = {c.name for c in table.columns if isinstance(c.type, JSON)}
     dbapi = db.session.connection().connection.driver_connection
+    assert dbapi is not None
     quoted = ", ".join(f'"{n}"' for n in names)
     sql = f'COPY "{table.name}" ({quoted}) FROM STDIN'
     with dbapi.cursor() as cursor, cursor.copy(sql) as copy:
@@ -436,7 +437,7 @@ def run_round_job(round_id: int) -> Round | None:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    if claimed.rowcount != 1:
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
         return db.session.get(Round, round_id)
     db.session.refresh(round_)
     try:
@@ -600,9 +601,9 @@ def publish_round(round_: Round, *, by: User) -> bool:
         .values(status=RoundStatus.PUBLISHED, published_at=now, published_by_id=by.id)
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
         db.session.refresh(round_, ["status"])
-        if round_.status == RoundStatus.PUBLISHED:
+        if round_.status == RoundStatus.PUBLISHED:  # type: ignore[comparison-overlap]
             return False
         raise PublishRefused(_("Only a solved round can be published."))
     # Mirror the UPDATE in memory (a refresh would reload the large result and snapshot).
@@ -747,7 +748,7 @@ def move_applications(
                 .where(table.c.id.in_(chunk), table.c.status == before.value)
                 .values(status=to.value, status_changed_at=now, version=table.c.version + 1)
             )
-            if done.rowcount != len(chunk):
+            if done.rowcount != len(chunk):  # type: ignore[attr-defined]
                 raise ServiceError(_("Some applications changed while publishing; publish again."))
     insert_rows(
         StatusChange.__table__,
@@ -913,7 +914,8 @@ class Diff:
 
 
 def _snapshot(round_: Round) -> dict[str, Any]:
-    return json.loads(round_.input_snapshot or "{}")
+    data: dict[str, Any] = json.loads(round_.input_snapshot or "{}")
+    return data
 
 
 def assignments_of(round_: Round) -> dict[str, str | None]:
