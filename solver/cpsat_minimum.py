@@ -43,6 +43,7 @@ class MinimumModel(ModelBase):
         self.passed = [self.model.new_bool_var(f"passed_{a}") for a in range(n)]
         self.below: list[list[cp_model.IntVar]] = []
         self._hinted: dict[int, bool] = {}
+        self.below_counts: list[list[cp_model.IntVar]] = []
         self.links: list[tuple[int, int, cp_model.IntVar]] = []
         self.opened: list[dict[bool, list[cp_model.IntVar]]] = []
         self.sides: list[dict[bool, list[tuple[int, int]]]] = []
@@ -94,6 +95,13 @@ class MinimumModel(ModelBase):
         # admitted_below[k]: some member at position k or lower in priority is admitted here.
         admitted_below = [m.new_bool_var(f"member_below_{p}_{k}") for k in member_keys]
         self.below.append(admitted_below)
+        # below_count[k]: how many members at position k or lower are admitted here.
+        cap = self.ctx.capacity[p]
+        below_count: list[cp_model.IntVar] = [m.new_int_var(0, cap, "") for _ in member_keys]
+        for k, (a, i) in enumerate(sides[True]):
+            after = below_count[k + 1] if k + 1 < len(below_count) else 0
+            m.add(below_count[k] == after + self.placed[a][i])
+        self.below_counts.append(below_count)
         for k, (a, i) in enumerate(sides[True]):
             m.add_implication(self.placed[a][i], admitted_below[k])
             if k + 1 < len(admitted_below):
@@ -108,6 +116,7 @@ class MinimumModel(ModelBase):
             if j < len(member_keys):
                 # Passed over: a lower-priority member is admitted here while a is not.
                 m.add(self.at_or_above(a, i) + self.passed[a] >= admitted_below[j])
+                m.add(cap * (self.at_or_above(a, i) + self.passed[a]) >= below_count[j])
                 self.links.append((a, i, admitted_below[j]))
 
     def _share(self, share: float) -> None:
@@ -162,11 +171,12 @@ class MinimumModel(ModelBase):
         for s in (True, False):
             for k, lit in enumerate(self.opened[p][s]):
                 m.add_hint(lit, not full or k <= last[s])
-        below = False
+        count = 0
         for k in range(len(sides[True]) - 1, -1, -1):
-            below = below or assign[sides[True][k][0]] == p
-            self._hinted[self.below[p][k].index] = below
-            m.add_hint(self.below[p][k], below)
+            count += assign[sides[True][k][0]] == p
+            self._hinted[self.below[p][k].index] = count > 0
+            m.add_hint(self.below[p][k], count > 0)
+            m.add_hint(self.below_counts[p][k], count)
 
 
 def improve_minimum(ctx: Context, fast: FastResult, time_limit_s: float) -> Solution | None:
