@@ -5,7 +5,7 @@ Beside our solver, the same run times the `matching` package's HospitalResident,
 formulation (our cutoff model, method="cpsat"), and a straightforward pure-Python DA script.
 Competitors predicted to exceed 5 minutes (extrapolated from the previous size) are skipped.
 
-    python bench/bench_solver.py [--skip-national] [--out table.md]
+    python bench/bench_solver.py [--skip-national] [--only sizes|minimums] [--out table.md]
 """
 
 from __future__ import annotations
@@ -322,6 +322,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument("--skip-national", action="store_true")
+    parser.add_argument("--only", choices=("sizes", "minimums"), help="run one of the two tables")
     parser.add_argument("--out", help="also write the Markdown table to this file")
     args = parser.parse_args()
     if args.child:
@@ -330,7 +331,11 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
-        rows = bench_sizes(directory, args.skip_national) + bench_minimums(directory)
+        rows: list[str] = []
+        if args.only != "minimums":
+            rows += bench_sizes(directory, args.skip_national)
+        if args.only != "sizes":
+            rows += bench_minimums(directory)
     table = "\n".join(rows)
     print("\n" + table)
     if args.out:
