@@ -102,8 +102,12 @@ class Application(db.Model):
     # Protection status. The document number and issuer identify a person to anyone holding
     # the registry: encrypted at rest (app/models/crypto_types.py), so never filter on them.
     protection_status: Mapped[ProtectionStatus | None] = mapped_column(enum_type(ProtectionStatus))
-    status_document_number: Mapped[str] = mapped_column(EncryptedString(), default="")
-    status_document_issuer: Mapped[str] = mapped_column(EncryptedString(), default="")
+    status_document_number: Mapped[str] = mapped_column(
+        EncryptedString(sqlite_length=255), default=""
+    )
+    status_document_issuer: Mapped[str] = mapped_column(
+        EncryptedString(sqlite_length=255), default=""
+    )
     status_valid_until: Mapped[date | None] = mapped_column(Date)
 
     # Education.

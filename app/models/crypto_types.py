@@ -19,7 +19,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
-from sqlalchemy import Text, TypeDecorator
+from sqlalchemy import String, Text, TypeDecorator
 from sqlalchemy.engine import Dialect
 
 DEV_KEY_CONTEXT = b"umit development-only encryption key, derived from SECRET_KEY:"
@@ -109,6 +109,17 @@ class EncryptedString(TypeDecorator[str]):
 
     impl = Text
     cache_ok = True
+
+    def __init__(self, sqlite_length: int | None = None) -> None:
+        super().__init__()
+        # SQLite never enforces VARCHAR lengths, so a column that began as String(n) keeps that
+        # declaration there: no migration has to re-create tables other rows refer to.
+        self.sqlite_length = sqlite_length
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name == "sqlite" and self.sqlite_length:
+            return String(self.sqlite_length)
+        return Text()
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
         if value is None or value == "":

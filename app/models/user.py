@@ -63,7 +63,7 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     # Second factor for staff: the authenticator secret (encrypted), when it was confirmed,
     # the last time step used (a code works once) and argon2 hashes of unused recovery codes.
-    totp_secret: Mapped[str | None] = mapped_column(EncryptedString())
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedString(sqlite_length=64))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     totp_last_step: Mapped[int | None] = mapped_column()
     totp_recovery_hashes: Mapped[list[str]] = mapped_column(JSON, default=json_default_list)

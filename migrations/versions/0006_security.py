@@ -46,26 +46,31 @@ def _convert(direction):
 
 
 def upgrade():
+    # SQLite keeps the VARCHAR declarations (it never enforces lengths; see EncryptedString):
+    # changing them would re-create `user` and `application`, which other rows refer to.
+    sqlite = op.get_bind().dialect.name == 'sqlite'
     with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.alter_column(
-            'totp_secret', existing_type=sa.String(length=64), type_=sa.Text(),
-            existing_nullable=True,
-        )
+        if not sqlite:
+            batch_op.alter_column(
+                'totp_secret', existing_type=sa.String(length=64), type_=sa.Text(),
+                existing_nullable=True,
+            )
         batch_op.add_column(sa.Column('totp_enabled_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('totp_last_step', sa.Integer(), nullable=True))
         batch_op.add_column(
             sa.Column('totp_recovery_hashes', sa.JSON(), nullable=False, server_default='[]')
         )
 
-    with op.batch_alter_table('application', schema=None) as batch_op:
-        batch_op.alter_column(
-            'status_document_number', existing_type=sa.String(length=255), type_=sa.Text(),
-            existing_nullable=False,
-        )
-        batch_op.alter_column(
-            'status_document_issuer', existing_type=sa.String(length=255), type_=sa.Text(),
-            existing_nullable=False,
-        )
+    if not sqlite:
+        with op.batch_alter_table('application', schema=None) as batch_op:
+            batch_op.alter_column(
+                'status_document_number', existing_type=sa.String(length=255), type_=sa.Text(),
+                existing_nullable=False,
+            )
+            batch_op.alter_column(
+                'status_document_issuer', existing_type=sa.String(length=255), type_=sa.Text(),
+                existing_nullable=False,
+            )
 
     op.create_table('purged_count',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -96,6 +101,12 @@ def downgrade():
     with op.batch_alter_table('purged_count', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_purged_count_cycle_id'))
     op.drop_table('purged_count')
+
+    if op.get_bind().dialect.name == 'sqlite':
+        # SQLite >= 3.35 drops a plain column in place; batch mode would re-create `user`.
+        for column in ('totp_recovery_hashes', 'totp_last_step', 'totp_enabled_at'):
+            op.execute(f'ALTER TABLE "user" DROP COLUMN {column}')
+        return
 
     with op.batch_alter_table('application', schema=None) as batch_op:
         batch_op.alter_column(

@@ -235,3 +235,20 @@ def test_keys_are_read_first_to_encrypt_then_all_to_decrypt():
     assert derived == (dev_key("s"),)
     with pytest.raises(EncryptionKeyError):
         configured_keys({"SECRET_KEY": "s"})
+
+
+def test_migration_encrypts_existing_values_and_downgrade_decrypts_them(app, make):
+    from flask_migrate import downgrade, upgrade
+
+    application = make.application(status_document_number=DOC_NUMBER)
+    query = text("SELECT status_document_number FROM application WHERE id = :i")
+    with app.app_context():
+        downgrade(revision="0001")
+        with db.engine.connect() as conn:
+            assert conn.execute(query, {"i": application.id}).scalar_one() == DOC_NUMBER
+        upgrade(revision="heads")
+        with db.engine.connect() as conn:
+            raw = conn.execute(query, {"i": application.id}).scalar_one()
+        assert raw.startswith("gAAAAA") and DOC_NUMBER not in raw
+        assert db.session.get(Application, application.id).status_document_number == DOC_NUMBER
+        db.session.remove()
