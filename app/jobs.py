@@ -100,6 +100,20 @@ def housekeeping() -> None:
         notifications.deliver_pending()
 
 
+@huey.periodic_task(crontab(hour="2", minute="17"))
+def retention_purge() -> dict[str, int]:
+    """Purge, nightly, what the retention rules and erasure requests allow (SECURITY.md)."""
+    with _app_context():
+        from app.extensions import db
+        from app.services import retention
+
+        report = retention.purge()
+        db.session.commit()
+        retention.delete_unreferenced_files(report.files)
+        retention.sweep_orphan_files()
+        return report.purged
+
+
 @huey.periodic_task(crontab(minute="*/15"))
 def offer_deadlines() -> tuple[int, int]:
     """Remind applicants whose offer expires soon, and release offers past their deadline."""

@@ -276,3 +276,13 @@ def test_add_months_keeps_month_ends():
     assert retention.add_months(datetime(2026, 1, 31), 1) == datetime(2026, 2, 28)
     assert retention.add_months(datetime(2026, 11, 15), 3) == datetime(2027, 2, 15)
     assert retention.add_months(datetime(2026, 3, 15), -24) == datetime(2024, 3, 15)
+
+
+def test_the_nightly_job_purges_too(app, make):
+    from app import jobs
+
+    draft = make.application(cycle=_closed_cycle(make, days_ago=60))
+    with app.app_context():  # the worker would build its own app; here it runs inline
+        jobs.retention_purge()
+        db.session.remove()
+        assert db.session.get(Application, draft.id) is None
