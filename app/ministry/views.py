@@ -46,6 +46,7 @@ from app.models import (
     User,
 )
 from app.services import (
+    audit,
     audit_view,
     cycles,
     dashboard,
@@ -777,6 +778,9 @@ def export_applicants(cycle_id: int, fmt: str) -> Response:
     """Download the cycle's submitted applications (drafts are the applicants' own)."""
     cycle = _or_404(cycles.get_cycle, cycle_id)
     _fmt(fmt)
+    # Personal data leaves the portal: record who took it.
+    audit.record(_me(), "export.applicants", cycle, after={"format": fmt})
+    db.session.commit()
     apps = db.session.scalars(
         select(Application)
         .where(Application.cycle_id == cycle.id, Application.status != ApplicationStatus.DRAFT)
