@@ -172,10 +172,10 @@ def test_return_for_information(app, client, login_as, scene):
         assert application.status == ApplicationStatus.NEEDS_INFO
 
 
-def _start(client, cycle_id, mode="official", **extra):
+def _start(client, cycle_id, mode="official", kind="main", **extra):
     path = f"/ministry/cycles/{cycle_id}/rounds/new"
     token = _token(client, path)
-    data = {"csrf_token": token, "kind": "main", "mode": mode, "method": "auto", **extra}
+    data = {"csrf_token": token, "kind": kind, "mode": mode, "method": "auto", **extra}
     return client.post(path, data=data)
 
 
@@ -267,3 +267,66 @@ def test_audit_log_filters(client, login_as, scene):
     assert "round.start" in page
     page = client.get("/ministry/audit?action=nothing.").get_data(as_text=True)
     assert "No entry matches" in page
+
+
+def test_a_queued_round_shows_progress(app, client, login_as, scene, monkeypatch):
+    from app import jobs
+
+    monkeypatch.setattr(jobs, "enqueue", lambda task, *args: None)
+    login_as("ministry")
+    location = _start(client, scene["cycle_id"], mode="dry").headers["Location"]
+    page = client.get(location).get_data(as_text=True)
+    assert "The round is running" in page and "js/ministry.js" in page
+    round_id = location.rstrip("/").split("/")[-1]
+    progress = client.get(f"/ministry/rounds/{round_id}/progress").json
+    assert progress["done"] is False and progress["status"] == "queued"
+    assert client.get(f"/ministry/rounds/{round_id}/snapshot.json").status_code == 404
+
+
+def test_a_failed_round_says_so_and_can_be_run_again(app, client, login_as, scene, monkeypatch):
+    from app.services import rounds
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("solver crashed")
+
+    login_as("ministry")
+    monkeypatch.setattr(rounds.solver, "solve", boom)
+    location = _start(client, scene["cycle_id"], mode="dry").headers["Location"]
+    page = client.get(location).get_data(as_text=True)
+    assert "The round failed and left no result" in page
+    monkeypatch.undo()
+    again = _start(client, scene["cycle_id"], mode="dry")
+    assert again.status_code == 302
+    assert "Fairness certificate" in client.get(again.headers["Location"]).get_data(as_text=True)
+
+
+def test_supplementary_round_after_a_declined_offer(app, client, login_as, scene):
+    login_as("ministry")
+    c = scene["cycle_id"]
+    round_path = _start(client, c).headers["Location"]
+    round_id = int(round_path.rstrip("/").split("/")[-1])
+    client.post(
+        f"/ministry/rounds/{round_id}/publish", data={"csrf_token": _token(client, round_path)}
+    )
+    with app.app_context():
+        placement = db.session.scalars(select(Placement).order_by(Placement.id)).first()
+        placement.state = PlacementState.DECLINED
+        placement.application.status = ApplicationStatus.DECLINED
+        freed = placement.program_id
+        late = db.session.get(Application, scene["review_id"])
+        late.status = ApplicationStatus.ELIGIBLE  # found eligible after the main round
+        late_code = late.public_code
+        db.session.commit()
+    form = client.get(f"/ministry/cycles/{c}/rounds/new").get_data(as_text=True)
+    assert re.search(r'<option[^>]*selected[^>]*value="supplementary"', form) or re.search(
+        r'<option[^>]*value="supplementary"[^>]*selected', form
+    )
+    response = _start(client, c, kind="supplementary")
+    assert response.status_code == 302
+    with app.app_context():
+        latest = db.session.scalars(select(Round).order_by(Round.id.desc())).first()
+        assert latest.kind.value == "supplementary" and latest.status == RoundStatus.SOLVED
+        # The declined place returns to the pool and goes to the newly eligible applicant.
+        from app.models import Program
+
+        assert latest.result["assignments"] == {late_code: db.session.get(Program, freed).code}
