@@ -17,6 +17,7 @@ import segno
 from flask import current_app
 from flask_babel import gettext as _
 
+from app.extensions import db
 from app.models import STAFF_ROLES, User, UserStatus, utcnow
 from app.services import audit
 from app.services.errors import InvalidInput, ServiceError
@@ -91,6 +92,14 @@ def _matching_step(secret: str, code: str, now: datetime) -> int | None:
     return None
 
 
+def _lock_row(user: User) -> None:
+    # Two requests carrying the same code must not both pass: take the user's row lock
+    # (PostgreSQL; SQLite runs one writer at a time anyway) and read the latest used step
+    # and remaining recovery codes under it.
+    db.session.flush()
+    db.session.refresh(user, with_for_update=True)
+
+
 def _check_not_locked(user: User, now: datetime) -> None:
     if user.status == UserStatus.DEACTIVATED:
         raise CodeRefused(_("The code is not right."))
@@ -128,6 +137,7 @@ def confirm_enrolment(user: User, code: str, *, now: datetime | None = None) -> 
     (counted towards the lockout).
     """
     now = now or utcnow()
+    _lock_row(user)
     _check_not_locked(user, now)
     if is_enrolled(user) or not user.totp_secret:
         raise ServiceError(_("Start setting up two-step sign-in again."))
@@ -173,6 +183,7 @@ def verify(
     authenticator code will do (to prove the phone is still at hand).
     """
     now = now or utcnow()
+    _lock_row(user)
     _check_not_locked(user, now)
     if not is_enrolled(user):
         raise ServiceError(_("Two-step sign-in is not set up for this account."))

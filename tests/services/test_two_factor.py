@@ -154,3 +154,47 @@ def test_reset_command_for_a_lost_phone(app, make):
         db.session.remove()
     missing = app.test_cli_runner().invoke(args=["umit", "reset-2fa", "nobody@test.example"])
     assert missing.exit_code == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("kind", ["totp", "recovery"])
+def test_one_code_sent_twice_at_once_signs_in_once(app, make, monkeypatch, kind):
+    """Eight requests carrying the same code at the same moment: exactly one passes."""
+    import threading
+
+    if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        pytest.skip("row locks: PostgreSQL only (SQLite serves one writer at a time)")
+    monkeypatch.setitem(app.config, "MAX_FAILED_LOGINS", 100)
+    user = make.user("ministry")
+    with app.app_context():
+        secret, codes = _enrol(db.session.get(User, user.id))
+        db.session.remove()
+    later = utcnow() + timedelta(seconds=60)
+    code = pyotp.TOTP(secret).at(later) if kind == "totp" else codes[0]
+    n = 8
+    barrier, lock, outcomes = threading.Barrier(n), threading.Lock(), []
+
+    def attempt() -> None:
+        with app.app_context():
+            staff = db.session.get(User, user.id)
+            barrier.wait()
+            try:
+                two_factor.verify(staff, code, now=later)
+                db.session.commit()
+                result = "ok"
+            except two_factor.CodeRefused:
+                db.session.commit()
+                result = "refused"
+            finally:
+                db.session.remove()
+            with lock:
+                outcomes.append(result)
+
+    threads = [threading.Thread(target=attempt) for _ in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    with app.app_context():
+        db.engine.dispose()
+    assert sorted(outcomes) == ["ok"] + ["refused"] * (n - 1)
