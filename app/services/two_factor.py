@@ -94,8 +94,8 @@ def _matching_step(secret: str, code: str, now: datetime) -> int | None:
 
 def _lock_row(user: User) -> None:
     # Two requests carrying the same code must not both pass: take the user's row lock
-    # (PostgreSQL; SQLite runs one writer at a time anyway) and read the latest used step
-    # and remaining recovery codes under it.
+    # (SELECT ... FOR UPDATE on PostgreSQL; SQLite, for development only, has none) and read
+    # the latest used step and remaining recovery codes under it.
     db.session.flush()
     db.session.refresh(user, with_for_update=True)
 

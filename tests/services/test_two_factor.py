@@ -163,7 +163,7 @@ def test_one_code_sent_twice_at_once_signs_in_once(app, make, monkeypatch, kind)
     import threading
 
     if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
-        pytest.skip("row locks: PostgreSQL only (SQLite serves one writer at a time)")
+        pytest.skip("row locks: PostgreSQL only (SQLite, for development, has none)")
     monkeypatch.setitem(app.config, "MAX_FAILED_LOGINS", 100)
     user = make.user("ministry")
     with app.app_context():
