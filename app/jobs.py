@@ -83,6 +83,15 @@ def run_round(round_id: int) -> None:
 
 
 @huey.task()
+def publish_round(round_id: int, user_id: int) -> None:
+    """Publish a large solved round outside the web request (exactly once, like the view)."""
+    with _app_context():
+        from app.services import rounds
+
+        rounds.publish_round_job(round_id, user_id)
+
+
+@huey.task()
 def run_appeal_round(round_id: int) -> None:
     """Run an appeal round (owed places guaranteed, everyone else held); records its failure."""
     with _app_context():

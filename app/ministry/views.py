@@ -694,6 +694,13 @@ def publish_round(round_id: int) -> BaseResponse:
     if not form.validate_on_submit():
         flash(_("This form expired. Please send it again."), "error")
         return redirect(url_for("ministry.show_round", round_id=round_.id))
+    if rounds.applicant_count(round_) > rounds.PUBLISH_INLINE_LIMIT:
+        if round_.dry_run or round_.status != RoundStatus.SOLVED:
+            flash(_("Only a solved round can be published."), "error")
+        else:
+            jobs.enqueue(jobs.publish_round, round_.id, _me().id)
+            flash(_("The round is being published in the background."), "info")
+        return redirect(url_for("ministry.show_round", round_id=round_id))
     try:
         published_now = rounds.publish_round(round_, by=_me())
     except ServiceError as err:

@@ -664,6 +664,31 @@ def _expire_loaded(*classes: type) -> None:
             db.session.expire(obj)
 
 
+# Above this many applicants a publication runs as a job, so no web request waits for it.
+PUBLISH_INLINE_LIMIT = 5000
+
+
+def applicant_count(round_: Round) -> int:
+    """Count the applicants that took part in the round."""
+    return len((round_.result or {}).get("assignments") or {})
+
+
+def publish_round_job(round_id: int, user_id: int) -> bool:
+    """Publish from the worker; a refusal or a second run changes nothing."""
+    round_ = db.session.get(Round, round_id)
+    user = db.session.get(User, user_id)
+    if round_ is None or user is None:
+        return False
+    try:
+        published = publish_round(round_, by=user)
+    except ServiceError:
+        db.session.rollback()
+        logger.warning("round %s: publication refused", round_id)
+        return False
+    db.session.commit()
+    return published
+
+
 def _notify_universities(round_: Round, new_places: dict[int, int]) -> None:
     per_uni: Counter[int] = Counter()
     if new_places:

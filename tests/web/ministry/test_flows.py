@@ -19,6 +19,7 @@ from app.models import (
     ProgramQuota,
     Round,
     RoundStatus,
+    StatusChange,
 )
 from tests.conftest import csrf_token
 
@@ -330,3 +331,23 @@ def test_supplementary_round_after_a_declined_offer(app, client, login_as, scene
         from app.models import Program
 
         assert latest.result["assignments"] == {late_code: db.session.get(Program, freed).code}
+
+
+def test_a_large_round_is_published_by_a_job_once(app, client, login_as, scene, monkeypatch):
+    from app.services import rounds
+
+    monkeypatch.setattr(rounds, "PUBLISH_INLINE_LIMIT", 0)
+    login_as("ministry")
+    round_path = _start(client, scene["cycle_id"]).headers["Location"]
+    round_id = int(round_path.rstrip("/").split("/")[-1])
+    token = _token(client, round_path)
+    for _ in range(2):
+        response = client.post(f"/ministry/rounds/{round_id}/publish", data={"csrf_token": token})
+        assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Round, round_id).status == RoundStatus.PUBLISHED
+        assert db.session.scalar(select(func.count()).select_from(Placement)) == 2
+        changes = db.session.scalar(
+            select(func.count()).select_from(StatusChange).where(StatusChange.note != "")
+        )
+        assert changes == 2  # two placed applicants, each moved once
