@@ -167,6 +167,7 @@ def purge() -> None:
     for reason, count in report.purged.items():
         click.echo(f"{reason}: {count} application(s) purged")
     click.echo(f"accounts anonymised: {report.accounts_anonymised}")
+    click.echo(f"old messages deleted: {report.messages_deleted}")
     click.echo(f"files removed: {removed + swept}")
     for application_id, refusal in report.refused:
         click.echo(f"application {application_id}: erasure request kept waiting: {refusal}")

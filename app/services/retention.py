@@ -39,6 +39,7 @@ from app.models import (
     Cycle,
     Document,
     Notification,
+    NotificationState,
     Placement,
     PlacementState,
     PurgedCount,
@@ -80,6 +81,7 @@ class PurgeReport:
     )
     refused: list[tuple[int, str]] = field(default_factory=list)
     accounts_anonymised: int = 0
+    messages_deleted: int = 0
     files: set[str] = field(default_factory=set)
 
 
@@ -285,12 +287,17 @@ def purge(now: datetime | None = None) -> PurgeReport:
         report.purged[REASON_RETENTION] += 1
 
     report.accounts_anonymised = _anonymise_dormant_accounts(now)
-    if any(report.purged.values()) or report.accounts_anonymised:
+    report.messages_deleted = _delete_old_messages(now)
+    if any(report.purged.values()) or report.accounts_anonymised or report.messages_deleted:
         audit.record(
             None,
             "retention.purge",
             ("retention", now.date().isoformat()),
-            after={"purged": report.purged, "accounts_anonymised": report.accounts_anonymised},
+            after={
+                "purged": report.purged,
+                "accounts_anonymised": report.accounts_anonymised,
+                "messages_deleted": report.messages_deleted,
+            },
         )
     db.session.flush()
     return report
@@ -313,6 +320,19 @@ def _anonymise_dormant_accounts(now: datetime) -> int:
     for user in dormant:
         anonymise_account(user, by=None)
     return len(dormant)
+
+
+def _delete_old_messages(now: datetime) -> int:
+    # E-mails and portal messages carry names and decisions; after the account retention
+    # period they have served their purpose (the audit log keeps what was decided).
+    cutoff = add_months(now, -int(current_app.config["ACCOUNT_RETENTION_MONTHS"]))
+    result = db.session.execute(
+        delete(Notification).where(
+            Notification.created_at <= cutoff,
+            Notification.state != NotificationState.PENDING,
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def delete_unreferenced_files(keys: set[str]) -> int:

@@ -286,3 +286,35 @@ def test_the_nightly_job_purges_too(app, make):
         jobs.retention_purge()
         db.session.remove()
         assert db.session.get(Application, draft.id) is None
+
+
+def test_old_messages_are_deleted_recent_and_unsent_ones_kept(app_ctx, make):
+    from app.models import Notification, NotificationChannel, NotificationState
+
+    user = make.user("applicant")
+    long_ago = utcnow() - timedelta(days=800)
+
+    def message(created_at, state):
+        note = Notification(
+            recipient_id=user.id,
+            to_address=user.email,
+            template="application_status",
+            channel=NotificationChannel.EMAIL,
+            subject="Your application",
+            body="Dear Freshta Ahmadi, …",
+            state=state,
+            created_at=created_at,
+        )
+        db.session.add(note)
+        return note
+
+    old = message(long_ago, NotificationState.SENT)
+    recent = message(utcnow(), NotificationState.SENT)
+    unsent = message(long_ago, NotificationState.PENDING)
+    db.session.commit()
+    ids = old.id, recent.id, unsent.id
+    report = _purge_and_clean()
+    assert report.messages_deleted == 1
+    assert db.session.get(Notification, ids[0]) is None
+    assert db.session.get(Notification, ids[1]) is not None
+    assert db.session.get(Notification, ids[2]) is not None
