@@ -120,3 +120,21 @@ def test_set_up_verify_run_review_publish(page: Page, app, live_server, make, si
     expect(page.locator("main")).to_contain_text("20270701")
     shot("public-results")
     check(page)
+
+
+def test_console_in_dari_is_right_to_left_and_accessible(page: Page, live_server, make, sign_in):
+    cycle = make.cycle(name="RTL 2027")
+    cycle_id = cycle.id
+    uni = make.university(code="ENU")
+    program = make.program(uni, code="ENU-CS")
+    make.quota(cycle, program, places=3)
+    officer = make.user("ministry", preferred_language="fa_AF")
+    sign_in(officer.email, PASSWORD, "fa_AF")
+    for path in (
+        "/ministry/",
+        f"/ministry/cycles/{cycle_id}",
+        f"/ministry/cycles/{cycle_id}/quotas",
+    ):
+        page.goto(f"{live_server}{path}")
+        expect(page.locator("html")).to_have_attribute("dir", "rtl")
+        check(page)
