@@ -133,3 +133,42 @@ def test_anonymous_posts_are_sent_to_sign_in(client, scene):
     for path in _post_paths(scene):
         response = client.post(path, data={})
         assert response.status_code in (302, 400), path
+
+
+@pytest.fixture()
+def solved_round(app, scene) -> int:
+    """A solved dry run of the scene's cycle."""
+    from app.extensions import db
+    from app.models import Cycle, User, UserRole
+    from app.services import rounds
+
+    with app.app_context():
+        officer = User(email="runner@test.example", password_hash="x", role=UserRole.MINISTRY)
+        db.session.add(officer)
+        cycle = db.session.get(Cycle, scene["cycle_id"])
+        round_ = rounds.start_round(cycle, rounds.RoundParams(), by=officer)
+        db.session.commit()
+        rounds.run_round_job(round_.id)
+        return round_.id
+
+
+def _round_paths(scene, round_id: int) -> list[str]:
+    c = scene["cycle_id"]
+    return [
+        f"/ministry/rounds/{round_id}",
+        f"/ministry/rounds/{round_id}/progress",
+        f"/ministry/rounds/{round_id}/snapshot.json",
+        f"/ministry/rounds/{round_id}/result.json",
+        f"/ministry/rounds/{round_id}/export.xlsx",
+        f"/ministry/rounds/{round_id}/export.csv",
+        f"/ministry/cycles/{c}/compare?a={round_id}&b={round_id}",
+    ]
+
+
+@pytest.mark.parametrize("role", ["ministry", "admin", "applicant", "university", None])
+def test_round_pages_by_role(client, login_as, scene, solved_round, role):
+    if role is not None:
+        login_as(role)
+    expected = {"ministry": 200, "admin": 200, "applicant": 404, "university": 404, None: 302}
+    for path in _round_paths(scene, solved_round):
+        assert client.get(path).status_code == expected[role], path
