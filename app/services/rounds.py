@@ -645,8 +645,19 @@ def publish_round(round_: Round, *, by: User) -> bool:
         elif status == S.ELIGIBLE:
             moves.append((app_id, S.NOT_PLACED))
     note = _("Round %(n)s of %(cycle)s", n=round_.number, cycle=cycle.name)
+    program_codes = dict(db.session.execute(select(Program.id, Program.code)).all())
+    answer_by = deadline.strftime("%Y-%m-%d %H:%M")
+    offers = {
+        app_id: _(
+            "%(round)s: offered a place in %(program)s; answer by %(deadline)s UTC.",
+            round=note,
+            program=program_codes[program_id],
+            deadline=answer_by,
+        )
+        for app_id, program_id in new_places.items()
+    }
     _notify_universities(round_, new_places)
-    move_applications(moves, by=by, note=note, deadline=deadline)
+    move_applications(moves, by=by, note=note, notes=offers, deadline=deadline)
     audit.record(
         by,
         "round.publish",
@@ -718,9 +729,12 @@ def move_applications(
     *,
     by: User | None,
     note: str = "",
+    notes: dict[int, str] | None = None,
     deadline: Any = None,
 ) -> int:
     """Move many applications at once, writing exactly what `workflow.change_status` writes.
+
+    `notes` gives some applications their own note (e.g. the program offered) instead of `note`.
 
     For each: the state machine check, the new status, a StatusChange, a chained audit entry,
     and the applicant's e-mail (outbox) and in-portal message. Done in bulk so a national round
@@ -784,14 +798,15 @@ def move_applications(
                 "to_status": to,
                 "at": now,
                 "by_id": by_id,
-                "note": note,
+                "note": (notes or {}).get(a, note),
                 "visible": True,
             }
             for a, to in moves
         ],
     )
-    _bulk_audit(moves, info, by, note, now)
-    _bulk_notify(moves, info, note, deadline)
+    note_of = {a: (notes or {}).get(a, note) for a, _to in moves}
+    _bulk_audit(moves, info, by, note_of, now)
+    _bulk_notify(moves, info, note_of, deadline)
     _expire_loaded(Application, StatusChange)
     return len(moves)
 
@@ -800,7 +815,7 @@ def _bulk_audit(
     moves: Sequence[tuple[int, ApplicationStatus]],
     info: dict[int, tuple[Any, ...]],
     by: User | None,
-    note: str,
+    note_of: dict[int, str],
     now: Any,
 ) -> None:
     audit._lock_chain()
@@ -811,6 +826,7 @@ def _bulk_audit(
     actor_id = by.id if by is not None else None
     actor_label = by.email if by is not None else "system"
     for app_id, to in moves:
+        note = note_of[app_id]
         event = SimpleNamespace(
             at=now,
             actor_id=actor_id,
@@ -829,13 +845,14 @@ def _bulk_audit(
 
 
 NAME_MARK = "__UMIT_NAME_7F3A__"
+NOTE_MARK = "__UMIT_NOTE_7F3A__"
 ID_MARK = "990719990719"
 
 
 def _bulk_notify(
     moves: Sequence[tuple[int, ApplicationStatus]],
     info: dict[int, tuple[Any, ...]],
-    note: str,
+    note_of: dict[int, str],
     deadline: Any,
 ) -> None:
     """Queue each applicant's e-mail and portal message (the `application_status` template).
@@ -845,10 +862,11 @@ def _bulk_notify(
     faster than rendering each message.
     """
     now = utcnow()
-    rendered: dict[tuple[str, ApplicationStatus], tuple[str, str]] = {}
+    rendered: dict[tuple[str, ApplicationStatus, bool], tuple[str, str]] = {}
     emails, portals = [], []
     for app_id, to in moves:
         _a, _s, _v, user_id, email, language, full_name = info[app_id]
+        note = note_of[app_id]
         payload: dict[str, Any] = {
             "status": to.value,
             "note": note,
@@ -857,12 +875,21 @@ def _bulk_notify(
         }
         if deadline is not None and to == S.PLACED:
             payload["offer_deadline"] = deadline.isoformat()
-        key = (language, to)
+        key = (language, to, bool(note))
         if key not in rendered:
-            marked = {**payload, "name": NAME_MARK, "application_id": int(ID_MARK)}
+            marked = {
+                **payload,
+                "name": NAME_MARK,
+                "note": NOTE_MARK if note else "",
+                "application_id": int(ID_MARK),
+            }
             rendered[key] = notifications._render("application_status", language, marked)
         subject, body = rendered[key]
-        body = body.replace(NAME_MARK, full_name or "").replace(ID_MARK, str(app_id))
+        body = (
+            body.replace(NAME_MARK, full_name or "")
+            .replace(ID_MARK, str(app_id))
+            .replace(NOTE_MARK, note)
+        )
         common = {
             "recipient_id": user_id,
             "template": "application_status",

@@ -314,3 +314,28 @@ def test_compare_refuses_rounds_of_different_cycles(scene, make):
     b = make.round(other, status=RoundStatus.SOLVED)
     with pytest.raises(ServiceError):
         rounds.compare(a, b)
+
+
+def test_publication_messages_name_the_program_and_deadline(scene):
+    round_ = _run(scene, dry_run=False)
+    rounds.publish_round(round_, by=scene["officer"])
+    db.session.commit()
+    a1, _a2, a3 = scene["apps"]
+    mail = db.session.scalar(
+        select(Notification).where(
+            Notification.recipient_id == a1.applicant_id, Notification.channel == "email"
+        )
+    )
+    assert "KAZNU-CS" in mail.body and "answer by" in mail.body
+    assert a1.applicant.full_name in mail.body
+    assert "__UMIT" not in mail.body and "990719990719" not in mail.body
+    other = db.session.scalar(
+        select(Notification).where(
+            Notification.recipient_id == a3.applicant_id, Notification.channel == "email"
+        )
+    )
+    assert "Round 1 of" in other.body and "KAZNU" not in other.body
+    timeline = db.session.scalar(
+        select(StatusChange.note).where(StatusChange.application_id == a1.id)
+    )
+    assert "KAZNU-CS" in timeline
