@@ -108,7 +108,9 @@ def deferred_acceptance(
     assign = [UNASSIGNED] * n
     nxt = [0] * n
     heaps: list[list[int]] = [[] for _ in capacity]  # -(key * n + a): worst admitted on top
-    pools: dict[int, list[tuple[int, int]]] = {p: [] for p in reserves}
+    fast = _single_group_programs(prefs, keys, reserves)
+    quick = {p: ReservePool(capacity[p], reserves[p][0], n) for p in fast}
+    pools: dict[int, list[tuple[int, int]]] = {p: [] for p in reserves if p not in fast}
     free = list(range(n - 1, -1, -1))
     while free:
         a = free.pop()
@@ -119,7 +121,10 @@ def deferred_acceptance(
             p = plist[i]
             k = klist[i]
             i += 1
-            if p in pools:
+            if p in quick:
+                taken, out = quick[p].propose(k * n + a)
+                outs = [out] if out != UNASSIGNED else []
+            elif p in pools:
                 taken, outs = _propose_reserved(pools[p], (k, a), capacity[p], reserves[p])
             else:
                 taken, out = _propose(heaps[p], k * n + a, capacity[p], n)
@@ -132,6 +137,57 @@ def deferred_acceptance(
                 break
         nxt[a] = i
     return assign
+
+
+def _single_group_programs(
+    prefs: Sequence[Sequence[int]], keys: Sequence[Sequence[int]], reserves: Reserves
+) -> set[int]:
+    """Programs whose reserve choice has the fast form: one group and no protected applicant."""
+    if not reserves:
+        return set()
+    protected = {
+        p
+        for plist, klist in zip(prefs, keys, strict=True)
+        for p, k in zip(plist, klist, strict=True)
+        if k < 0
+    }
+    return {p for p, groups in reserves.items() if len(groups) == 1 and p not in protected}
+
+
+class ReservePool:
+    """Reserve choice for one group in O(log places) per proposal.
+
+    Open places hold the best `cap - reserved` offers (a max-heap); the other offers wait in two
+    max-heaps, group members and the rest. With one offer too many, the open-first policy rejects
+    the lowest-priority non-member outside the open places, or the lowest member if none is left.
+    """
+
+    __slots__ = ("members", "n", "open", "open_places", "reserved", "rest_in", "rest_out")
+
+    def __init__(self, cap: int, group: tuple[Sequence[bool], int], n: int) -> None:
+        self.members, self.reserved = group[0], group[1]
+        self.open_places = cap - self.reserved
+        self.n = n
+        self.open: list[int] = []
+        self.rest_in: list[int] = []
+        self.rest_out: list[int] = []
+
+    def propose(self, code: int) -> tuple[bool, int]:
+        """Offer `key * n + applicant`; return (taken, applicant rejected or UNASSIGNED)."""
+        if len(self.open) < self.open_places:
+            heapq.heappush(self.open, -code)
+            return True, UNASSIGNED
+        moved = code
+        if self.open and code < -self.open[0]:
+            moved = -heapq.heapreplace(self.open, -code)
+        side = self.rest_in if self.members[moved % self.n] else self.rest_out
+        heapq.heappush(side, -moved)
+        if len(self.rest_in) + len(self.rest_out) <= self.reserved:
+            return True, UNASSIGNED
+        out = -heapq.heappop(self.rest_out if self.rest_out else self.rest_in)
+        if out == code:
+            return False, UNASSIGNED
+        return True, out % self.n
 
 
 def _propose(heap: list[int], code: int, cap: int, n: int) -> tuple[bool, int]:
