@@ -156,7 +156,11 @@ def show_cycle(cycle_id: int) -> str:
         quotas=quotas.cycle_quotas(cycle),
         rounds=sorted(cycle.rounds, key=lambda r: -r.number),
         formula=cycles.format_formula(cycle.score_formula or {}),
-        next_states=sorted(s.value for s in cycles.STATUS_MOVES[cycle.status]),
+        next_states=[
+            (choice.value, choice.label)
+            for choice in CycleStatusForm().status.choices
+            if CycleStatus(choice.value) in cycles.STATUS_MOVES[cycle.status]
+        ],
     )
 
 

@@ -351,3 +351,22 @@ def test_a_large_round_is_published_by_a_job_once(app, client, login_as, scene, 
             select(func.count()).select_from(StatusChange).where(StatusChange.note != "")
         )
         assert changes == 2  # two placed applicants, each moved once
+
+
+def test_cycle_moves_through_its_stages(app, client, login_as, scene):
+    login_as("ministry")
+    path = f"/ministry/cycles/{scene['cycle_id']}"
+    page = client.get(path).get_data(as_text=True)
+    assert '<option value="closed">Closed</option>' in page
+    response = client.post(
+        f"{path}/status", data={"csrf_token": _token(client, path), "status": "closed"}
+    )
+    assert response.status_code == 302
+    refused = client.post(
+        f"{path}/status",
+        data={"csrf_token": _token(client, path), "status": "finished"},
+        follow_redirects=True,
+    )
+    assert "cannot become" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Cycle, scene["cycle_id"]).status.value == "closed"
