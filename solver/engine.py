@@ -30,11 +30,22 @@ class Context:
     limits: LimitTable | None
     reserves: Reserves
     scale: int
+    plain: Ranking | None = None  # the ranking without bonus, built once
 
     def ranking(self, bonus: int = 0, group: str | None = None) -> Ranking:
         """Build priority keys, optionally with a uniform bonus for a group."""
+        if self.plain is None:
+            self.plain = build_ranking(self.problem, order=self.order, scale=self.scale)
+        plain = self.plain
+        if not bonus:
+            return plain
         return build_ranking(
-            self.problem, bonus=bonus, bonus_group=group, order=self.order, scale=self.scale
+            self.problem,
+            bonus=bonus,
+            bonus_group=group,
+            order=self.order,
+            scale=self.scale,
+            reuse=plain,
         )
 
 

@@ -103,8 +103,13 @@ def build_ranking(
     bonus_group: str | None = None,
     order: tuple[list[int], list[int]] | None = None,
     scale: int | None = None,
+    reuse: Ranking | None = None,
 ) -> Ranking:
-    """Compute eligible choice lists and priority keys, with an optional uniform group bonus."""
+    """Compute eligible choice lists and priority keys, with an optional uniform group bonus.
+
+    `reuse` (a ranking of the same problem) saves rebuilding the choice lists: a bonus changes
+    keys, never eligibility.
+    """
     base, lottery_rank = order if order is not None else base_order(problem)
     scale = scale or score_scale(problem)
     index = problem.program_index()
@@ -123,6 +128,24 @@ def build_ranking(
     n = len(applicants)
     big = (len(ranks) + 1) * n
     own = [ranks[s] * n + b for s, b in zip(own_scores, base, strict=True)]
+    if reuse is not None:
+        rows = {
+            a: _special_keys(
+                applicants[a],
+                index,
+                min_scores,
+                own[a],
+                specific.get(a, {}),
+                ranks,
+                n,
+                base[a],
+                big,
+            )
+            for a in reuse.special
+        }
+        return Ranking(
+            reuse.prefs, own, rows, base, lottery_rank, reuse.common, scale, reuse.exclusions
+        )
     prefs: list[list[int]] = []
     special: dict[int, list[int]] = {}
     exclusions: dict[int, list[tuple[int, str]]] = {}
@@ -143,6 +166,23 @@ def build_ranking(
     common = not special and not any(p.reserved for p in problem.programs)
     common = common and problem.ties == "lottery"
     return Ranking(prefs, own, special, base, lottery_rank, common, scale, exclusions)
+
+
+def _special_keys(
+    app: Applicant,
+    index: dict[str, int],
+    min_scores: list[float | None],
+    own_key: int,
+    specific: dict[str, int],
+    ranks: dict[int, int],
+    n: int,
+    base: int,
+    big: int,
+) -> list[int]:
+    """Per-choice keys of an applicant with program scores or a held / guaranteed place."""
+    plist, klist, _ = _choices(app, index, min_scores, own_key, specific, ranks, n, base)
+    _protect(app, index, plist, klist, big)
+    return klist
 
 
 def _specific_scores(
