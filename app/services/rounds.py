@@ -170,7 +170,8 @@ def start_round(cycle: Cycle, params: RoundParams, *, by: User) -> Round:
 
     A main round needs no published round before it and a supplementary one needs one; an
     official run needs the committed lottery seed. The partial unique index
-    `uq_round_one_active_per_cycle` is the real guard under concurrent clicks.
+    `uq_round_one_active_per_cycle` is the real guard under concurrent clicks; when it refuses
+    the insert, the session is rolled back before RoundAlreadyActive is raised.
     """
     if params.method not in METHODS:
         raise ServiceError(_("Unknown allocation method."))
@@ -206,13 +207,16 @@ def start_round(cycle: Cycle, params: RoundParams, *, by: User) -> Round:
         progress_note="queued",
         started_by_id=by.id,
     )
+    db.session.add(round_)
     try:
-        with db.session.begin_nested():
-            db.session.add(round_)
-            db.session.flush()
+        db.session.flush()
     except IntegrityError:
+        # Another request won the race: the partial unique index refused this round. The
+        # transaction is unusable after the failed INSERT, so it is rolled back here.
+        db.session.rollback()
         raise _refuse_active() from None
     except OperationalError as err:  # SQLite: the database stayed locked by another start
+        db.session.rollback()
         if "locked" not in str(err).lower():
             raise
         raise _refuse_active() from None
