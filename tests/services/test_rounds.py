@@ -339,3 +339,41 @@ def test_publication_messages_name_the_program_and_deadline(scene):
         select(StatusChange.note).where(StatusChange.application_id == a1.id)
     )
     assert "KAZNU-CS" in timeline
+
+
+def test_concurrent_publish_requests_publish_once(app, scene):
+    round_id = _run(scene, dry_run=False).id
+    officer_id = scene["officer"].id
+    db.session.remove()
+    from app.models import User
+
+    barrier = threading.Barrier(4)
+    outcomes: list[object] = []
+    lock = threading.Lock()
+
+    def worker():
+        with app.app_context(), app.test_request_context():
+            round_ = db.session.get(Round, round_id)
+            officer = db.session.get(User, officer_id)
+            barrier.wait()
+            try:
+                result: object = rounds.publish_round(round_, by=officer)
+                db.session.commit()
+            except Exception as err:  # noqa: BLE001
+                db.session.rollback()
+                result = repr(err)
+            finally:
+                db.session.remove()
+            with lock:
+                outcomes.append(result)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    with app.app_context():
+        db.engine.dispose()
+    assert sorted(map(str, outcomes)) == ["False", "False", "False", "True"], outcomes
+    offers = db.session.scalar(select(func.count()).select_from(StatusChange))
+    assert offers == 3  # each applicant moved exactly once
