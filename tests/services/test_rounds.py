@@ -377,3 +377,23 @@ def test_concurrent_publish_requests_publish_once(app, scene):
     assert sorted(map(str, outcomes)) == ["False", "False", "False", "True"], outcomes
     offers = db.session.scalar(select(func.count()).select_from(StatusChange))
     assert offers == 3  # each applicant moved exactly once
+
+
+def test_reserved_places_and_a_minimum_share_reach_the_solver(scene):
+    from app.models import ProgramQuota
+
+    quota = db.session.scalars(select(ProgramQuota).order_by(ProgramQuota.id)).first()
+    quota.places = 2
+    quota.reserved = {"gender=F": 1}
+    scene["cycle"].minimums = [{"group": "gender=F", "at_least_share": 0.5, "rule": "bonus"}]
+    db.session.commit()
+    data = rounds.build_problem(scene["cycle"], RoundKind.MAIN, {})
+    assert data["programs"][0]["reserved"] == {"gender=F": 1}
+    assert data["minimums"][0]["at_least_share"] == 0.5
+    assert "minimums" not in rounds.build_problem(
+        scene["cycle"], RoundKind.MAIN, {"ignore_minimums": True}
+    )
+    round_ = _run(scene)
+    assert round_.status == RoundStatus.SOLVED, round_.error
+    line = next(p for p in rounds.review(round_).programs if p.reserved)
+    assert line.reserved_used + line.reverted == 1
