@@ -198,6 +198,9 @@ def _pdf_of_1mb(seed: int) -> bytes:
     )
 
 
+RELOGIN_EVERY = [5]  # set from --relogin-every
+
+
 def applicant(base: str, email: str, deadline: float, rec: Recorder, vu: int) -> None:
     import requests
 
@@ -263,7 +266,7 @@ def applicant(base: str, email: str, deadline: float, rec: Recorder, vu: int) ->
                     files={"file": (f"scan-{n}.pdf", body, "application/pdf")},
                     allow_redirects=False,
                 )
-        if n % 5 == 0:
+        if RELOGIN_EVERY[0] and n % RELOGIN_EVERY[0] == 0:
             token = _CSRF.search(session.get(f"{base}/applicant/").text)
             if token:
                 session.post(f"{base}/auth/logout", data={"csrf_token": token.group(1)})
@@ -315,7 +318,12 @@ def report(title: str, rec: Recorder, duration: float) -> list[str]:
             f"| **all pages (GET)** | {len(pages)} | {q(pages, 50):.0f} | {q(pages, 95):.0f} | "
             f"{q(pages, 99):.0f} | {sum(rec.errors.get(k, 0) for k in PAGE_KINDS)} |"
         )
-    lines += ["", f"{total} requests in {duration:.0f} s ({total / duration:.0f}/s)."]
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    lines += [
+        "",
+        f"{total} requests in {duration:.0f} s ({total / duration:.0f}/s); "
+        f"load average after the phase: {load}.",
+    ]
     if rec.examples:
         lines += ["", "Errors (first 10): " + "; ".join(rec.examples)]
     return lines
@@ -328,12 +336,19 @@ def main() -> None:
         "--warmup", type=float, default=15.0, help="unmeasured seconds first (workers start)"
     )
     parser.add_argument("--users", type=int, default=50)
+    parser.add_argument(
+        "--relogin-every",
+        type=int,
+        default=5,
+        help="sign out and in again every N rounds (0: sign in once)",
+    )
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432")
     parser.add_argument("--database", default="umit_load")
     parser.add_argument("--port", type=int, default=8731)
     args = parser.parse_args()
+    RELOGIN_EVERY[0] = args.relogin_every
 
     from cryptography.fernet import Fernet
 
@@ -363,7 +378,8 @@ def main() -> None:
         f"{args.users} concurrent clients, {args.duration:.0f} s per phase, gunicorn "
         f"{args.workers} workers × {args.threads} threads (gthread), {args.warmup:.0f} s "
         "unmeasured warm-up first, PostgreSQL on "
-        f"{HOST}, {os.cpu_count()} CPUs shared by server, database and clients.",
+        f"{HOST}, {os.cpu_count()} CPUs shared by server, database and clients; "
+        f"sign out and in every {args.relogin_every or 'never'} rounds.",
         "",
     ]
 
