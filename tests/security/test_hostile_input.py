@@ -162,6 +162,28 @@ HOSTILE_PRINCIPALS = [
 SKIP_ACTIONS = ("/auth/logout", "/applicant/delete-draft", "/applicant/withdraw")
 
 
+# Forms each principal must find (guards against discovery silently finding less).
+EXPECTED_FORMS = {
+    "anonymous": ("/auth/register", "/auth/login", "/auth/forgot"),
+    "applicant_draft": (
+        "/applicant/application/personal",
+        "/applicant/application/protection",
+        "/applicant/application/education",
+        "/applicant/application/documents",
+        "/applicant/application/choices/add",
+        "/auth/password",
+    ),
+    "applicant_a": ("/applicant/appeals/", "/applicant/messages/"),
+    "university_x": ("/university/tokens", "/university/students/"),
+    "ministry": (
+        "/ministry/applications/",
+        "/ministry/cycles/new",
+        "/ministry/appeals/",
+        "/ministry/cycles/",
+    ),
+    "admin": ("/admin/users/new",),
+}
+
 # The sign-in pages' own forms are the same for everyone: fuzz them once per kind of session.
 AUTH_FORMS_BY = ("anonymous", "applicant_draft")
 
@@ -202,6 +224,8 @@ def test_every_form_survives_hostile_values(app: Flask, who: str) -> None:
                 urls.append(app.url_map.bind("localhost").build(rule.endpoint, values))
     if who == "applicant_draft":
         urls += [f"/applicant/application/{step}" for step in ("protection", "education")]
+    if who == "ministry":  # the review forms show on a submitted application
+        urls.append(f"/ministry/applications/{world.review_application_id}")
     skip = SKIP_ACTIONS
     if who not in AUTH_FORMS_BY:
         skip = (*skip, "/auth/")
@@ -209,6 +233,9 @@ def test_every_form_survives_hostile_values(app: Flask, who: str) -> None:
         skip = (*skip, "/ministry/")  # the same forms the ministry officer fuzzes
     forms = _distinct(discover(client, urls, skip))
     assert forms or who == "anonymous", f"no forms found for {who}"
+    actions = " ".join(f.action for f in forms)
+    for expected in EXPECTED_FORMS.get(who, ()):
+        assert expected in actions, f"{who}: the form posting to {expected} was not found"
     examples = _examples(app)
     failures: list[str] = []
     for form in forms:

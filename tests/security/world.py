@@ -18,6 +18,7 @@ from werkzeug.datastructures import FileStorage
 from app.extensions import db
 from app.models import (
     ApplicationStatus,
+    CycleStatus,
     DocumentKind,
     Notification,
     NotificationChannel,
@@ -80,6 +81,8 @@ class World:
     round_id: int = 0
     appeal_round_id: int = 0
     quota_id: int = 0
+    other_quota_id: int = 0  # a quota of another cycle (foreign through this cycle's URL)
+    review_application_id: int = 0  # submitted, for the ministry's review forms
     a: Party = field(default_factory=Party)  # applicant A
     b: Party = field(default_factory=Party)  # applicant B
     x: Party = field(default_factory=Party)  # university X (its officer)
@@ -204,6 +207,12 @@ def build(app: Flask) -> World:
         from app.models import ProgramQuota
 
         world.quota_id = db.session.query(ProgramQuota.id).order_by(ProgramQuota.id).first()[0]
+        other = make.cycle(name="Other cycle", status=CycleStatus.DRAFT)  # not the current one
+        world.other_quota_id = make.quota(other, prog_x, places=1).id
+        reviewed = make.application(
+            make.user("applicant"), cycle, programs=[prog_x], status=ApplicationStatus.SUBMITTED
+        )
+        world.review_application_id = reviewed.id
         db.session.remove()
     return world
 
