@@ -106,6 +106,9 @@ class DevelopmentConfig(Config):
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     DEV_MAILBOX = _bool("UMIT_DEV_MAILBOX", True)
     ENCRYPTION_DEV_KEY_ALLOWED = True
+    # The demo staff accounts have no authenticator yet; set UMIT_STAFF_2FA_REQUIRED=1 to try
+    # the second-factor flow locally. Production (Config) requires it.
+    STAFF_2FA_REQUIRED = _bool("UMIT_STAFF_2FA_REQUIRED", False)
 
 
 class TestConfig(Config):

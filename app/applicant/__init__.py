@@ -8,6 +8,4 @@ from app.security import guard_blueprint
 bp = Blueprint("applicant", __name__)
 guard_blueprint(bp, [UserRole.APPLICANT])
 
-from app.applicant import views  # noqa: E402,F401
-from app.applicant import letters  # noqa: E402,F401
-from app.applicant import appeals  # noqa: E402,F401
+from app.applicant import appeals, letters, views  # noqa: E402,F401

@@ -8,5 +8,4 @@ from app.security import guard_blueprint
 bp = Blueprint("ministry", __name__)
 guard_blueprint(bp, [UserRole.MINISTRY, UserRole.ADMIN])
 
-from app.ministry import views  # noqa: E402,F401
-from app.ministry import appeals  # noqa: E402,F401
+from app.ministry import appeals, views  # noqa: E402,F401

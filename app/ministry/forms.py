@@ -131,6 +131,15 @@ class QuotaForm(FlaskForm):
     )
 
 
+class ApproveProposalForm(FlaskForm):
+    """The ministry's answer to a university's proposal: the proposed places or its own figure."""
+
+    places = IntegerField(
+        _l("Places to approve"),
+        validators=[InputRequired(WHOLE), NumberRange(0, 10000, message=_l("0 to 10000."))],
+    )
+
+
 class NewQuotaForm(QuotaForm):
     program_id = SelectField(
         _l("Program"), coerce=int, validators=[DataRequired(REQUIRED)], validate_choice=False

@@ -18,6 +18,7 @@ from app import jobs
 from app.extensions import db
 from app.ministry import bp
 from app.ministry.forms import (
+    ApproveProposalForm,
     AuditFilterForm,
     CompareForm,
     CycleForm,
@@ -51,6 +52,7 @@ from app.services import (
     cycles,
     dashboard,
     exports,
+    proposals,
     quotas,
     rounds,
     verification,
@@ -266,6 +268,8 @@ def _render_quotas(cycle: Cycle, **forms: Any) -> str:
         import_form=forms.get("import_form") or ImportForm(formdata=None),
         import_errors=forms.get("import_errors") or [],
         total_places=sum(q.places for q in items),
+        proposals=proposals.pending_proposals(cycle),
+        approve_form=forms.get("approve_form") or ApproveProposalForm(formdata=None),
     )
 
 
@@ -320,6 +324,27 @@ def add_quota(cycle_id: int) -> View:
         return _render_quotas(cycle, new_form=form), err.status_code
     db.session.commit()
     flash(_("The quota is saved."), "success")
+    return redirect(url_for("ministry.quota_list", cycle_id=cycle.id))
+
+
+@bp.post("/cycles/<int:cycle_id>/quotas/<int:quota_id>/approve")
+def approve_proposal(cycle_id: int, quota_id: int) -> View:
+    """Approve a university's proposed places for a program, as proposed or edited."""
+    cycle = _or_404(cycles.get_cycle, cycle_id)
+    quota = _or_404(quotas.get_quota, cycle, quota_id)
+    form = ApproveProposalForm()
+    if quota.proposed_places is None:
+        abort(404)
+    if not form.validate_on_submit():
+        return _render_quotas(cycle, approve_form=form), 400
+    try:
+        proposals.approve_proposal(quota, form.places.data or 0, by=_me())
+    except ServiceError as err:
+        db.session.rollback()
+        flash(str(err), "error")
+        return redirect(url_for("ministry.quota_list", cycle_id=cycle.id))
+    db.session.commit()
+    flash(_("The proposal is approved: the program has %(n)d places.", n=quota.places), "success")
     return redirect(url_for("ministry.quota_list", cycle_id=cycle.id))
 
 

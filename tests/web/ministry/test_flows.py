@@ -370,3 +370,35 @@ def test_cycle_moves_through_its_stages(app, client, login_as, scene):
     assert "cannot become" in refused.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Cycle, scene["cycle_id"]).status.value == "closed"
+
+
+def test_approve_a_university_proposal_as_proposed_or_edited(app, client, login_as, scene):
+    from app.models import AuditEvent, ProgramQuota
+
+    with app.app_context():
+        quota = db.session.get(ProgramQuota, scene["quota_id"])
+        quota.proposed_places = 4
+        db.session.commit()
+    login_as("ministry")
+    c = scene["cycle_id"]
+    path = f"/ministry/cycles/{c}/quotas"
+    page = client.get(path).get_data(as_text=True)
+    assert "Places proposed by universities" in page
+    token = _token(client, path)
+    url = f"{path}/{scene['quota_id']}/approve"
+    assert client.post(url, data={"csrf_token": token, "places": "-1"}).status_code == 400
+    response = client.post(url, data={"csrf_token": token, "places": "3"})
+    assert response.status_code == 302
+    with app.app_context():
+        quota = db.session.get(ProgramQuota, scene["quota_id"])
+        assert (quota.places, quota.proposed_places) == (3, None)
+        assert db.session.query(AuditEvent).filter_by(action="quota.approve_proposal").count() == 1
+    # Nothing left to approve: a second request finds no proposal.
+    assert client.post(url, data={"csrf_token": token, "places": "3"}).status_code == 404
+
+
+def test_approving_is_ministry_only(client, login_as, scene):
+    login_as("university")
+    url = f"/ministry/cycles/{scene['cycle_id']}/quotas/{scene['quota_id']}/approve"
+    token = _token(client, "/university/")
+    assert client.post(url, data={"places": "3", "csrf_token": token}).status_code == 404
