@@ -22,6 +22,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     app.config.from_object(config or _config_from_env())
     app.config.update(overrides)
     for step in (
+        register_encryption_keys,
         register_extensions,
         register_i18n,
         register_auth,
@@ -39,6 +40,13 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
 
 def _config_from_env() -> type[Config]:
     return Config if os.environ.get("UMIT_ENV") == "production" else DevelopmentConfig
+
+
+def register_encryption_keys(app: Flask) -> None:
+    """Refuse to start without encryption keys in production (no silent dev-key fallback)."""
+    from app.models.crypto_types import check_encryption_keys
+
+    check_encryption_keys(app.config)
 
 
 def register_extensions(app: Flask) -> None:

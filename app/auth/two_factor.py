@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, session, url_for
-from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
@@ -24,19 +23,11 @@ from app.auth import bp
 from app.auth.session import start_session
 from app.extensions import db, limiter
 from app.models import User, utcnow
-from app.models.crypto_types import check_encryption_keys
 from app.services import two_factor
 from app.services.errors import ServiceError
 
 PENDING_KEY = "two_factor_pending"
 PENDING_MAX_AGE_SECONDS = 600
-
-
-@bp.record_once
-def _refuse_to_start_without_keys(state: BlueprintSetupState) -> None:
-    # Runs once while create_app registers the auth blueprint: production without
-    # UMIT_ENCRYPTION_KEYS stops here instead of failing at the first encrypted write.
-    check_encryption_keys(state.app.config)
 
 
 class TwoFactorCodeForm(FlaskForm):
