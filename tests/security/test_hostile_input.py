@@ -18,7 +18,6 @@ number; on PostgreSQL the default is 50 per form to stay inside the CI budget.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import re
@@ -26,7 +25,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
@@ -266,6 +265,7 @@ def _fuzz_form(app: Flask, client: Any, form: Form, examples: int, sign_in: Any)
         max_examples=examples,
         deadline=None,
         derandomize=True,
+        phases=[Phase.explicit, Phase.generate],  # report the first failure as found
         database=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
@@ -299,8 +299,12 @@ def _fuzz_form(app: Flask, client: Any, form: Form, examples: int, sign_in: Any)
             raise AssertionError(found)
 
     tried: list[int] = []
-    with contextlib.suppress(AssertionError):  # collected in `problems`, reported together
+    try:
         run()
+    except AssertionError:
+        pass  # collected in `problems`, reported with the other forms
+    except Exception as err:  # noqa: BLE001 - an exception escaping the app is a finding too
+        problems.append(f"POST {form.action}: {err!r}"[:500])
     fuzzable = any(f.kind != "hidden" for f in form.fields.values())
     if not problems and fuzzable and len(tried) < examples:
         problems.append(f"POST {form.action}: only {len(tried)} of {examples} examples ran")
@@ -345,6 +349,7 @@ def _fuzz_api(
             max_examples=examples,
             deadline=None,
             derandomize=True,
+            phases=[Phase.explicit, Phase.generate],  # report the first failure as found
             database=None,
             suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
         )
@@ -365,8 +370,12 @@ def _fuzz_api(
                 problems.extend(f"{p} with {_short(values)}" for p in found)
                 raise AssertionError(found)
 
-        with contextlib.suppress(AssertionError):  # collected in `problems`
+        try:
             run()
+        except AssertionError:
+            pass  # collected in `problems`
+        except Exception as err:  # noqa: BLE001 - an exception escaping the app is a finding
+            problems.append(f"GET {path}: {err!r}"[:500])
     return problems
 
 
