@@ -271,16 +271,53 @@ def program_cutoffs(
         for slot in slots:
             if raw > worst.get((p, slot), (-(2**62), -1)):
                 worst[(p, slot)] = raw
+    reserve_use = _reserved_use(problem, ranking, assign, protected)
     out: dict[str, dict[str, Any]] = {}
     for p, prog in enumerate(problem.programs):
         entry = _describe(problem, ranking, prog.id, worst.get((p, None)))
         entry.update(full=load[p] >= prog.capacity, admitted=load[p], protected=protected[p])
+        if p in reserve_use:
+            entry["reserved"] = reserve_use[p]
         for g in groups:
             if (p, g) in worst:
                 entry.setdefault("groups", {})[g] = _describe(
                     problem, ranking, prog.id, worst[(p, g)]
                 )
         out[prog.id] = entry
+    return out
+
+
+def _reserved_use(
+    problem: Problem, ranking: Ranking, assign: Sequence[int], protected: Sequence[int]
+) -> dict[int, dict[str, dict[str, int]]]:
+    """Count, per program and group, reserved places used and reverted to open places.
+
+    Policy (DESIGN §3): open places go first to everyone in priority order; the reserved places
+    then go to the best remaining members of the group; the rest revert to open places.
+    """
+    admitted: dict[int, list[tuple[int, int]]] = {}
+    for a, p in enumerate(assign):
+        if p == UNASSIGNED or not problem.programs[p].reserved:
+            continue
+        key = ranking.key(a, ranking.prefs[a].index(p))
+        if key >= 0:  # protected holders and appellants take no reserved place
+            admitted.setdefault(p, []).append((key, a))
+    out: dict[int, dict[str, dict[str, int]]] = {}
+    for p, prog in enumerate(problem.programs):
+        if not prog.reserved:
+            continue
+        quotas = dict(sorted(prog.reserved.items()))
+        used = dict.fromkeys(quotas, 0)
+        ranked = sorted(admitted.get(p, []))
+        open_places = max(0, prog.capacity - sum(quotas.values()) - protected[p])
+        for _key, a in ranked[open_places:]:
+            member = problem.applicants[a]
+            group = next((g for g in quotas if member.in_group(g) and used[g] < quotas[g]), None)
+            if group is not None:
+                used[group] += 1
+        out[p] = {
+            g: {"places": n, "used": used[g], "reverted": n - used[g]} for g, n in quotas.items()
+        }
     return out
 
 

@@ -1013,6 +1013,14 @@ def diff(before: dict[str, str | None], after: dict[str, str | None]) -> Diff:
     return out
 
 
+def _reserved_used(cutoff: dict[str, Any], reserved: int, women: int) -> int:
+    """Take the solver's exact count of reserved places used (results before it: an estimate)."""
+    exact = (cutoff.get("reserved") or {}).get("gender=F")
+    if exact is not None:
+        return int(exact["used"])
+    return min(reserved, women)
+
+
 def review(round_: Round, *, unplaced_limit: int = 200) -> Review:
     """Gather what staff check before publishing: fill, cutoffs, reserves, certificate, diff."""
     out = Review(round=round_, certificate=dict(round_.certificate or {}))
@@ -1030,7 +1038,7 @@ def review(round_: Round, *, unplaced_limit: int = 200) -> Review:
     per_uni: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for prog in data.get("programs", []):
         reserved = int((prog.get("reserved") or {}).get("gender=F", 0))
-        used = min(reserved, women_load[prog["id"]])
+        used = _reserved_used(cutoffs.get(prog["id"]) or {}, reserved, women_load[prog["id"]])
         line = ProgramLine(
             code=prog["id"],
             university=prog.get("university") or "",

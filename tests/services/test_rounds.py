@@ -397,3 +397,5 @@ def test_reserved_places_and_a_minimum_share_reach_the_solver(scene):
     assert round_.status == RoundStatus.SOLVED, round_.error
     line = next(p for p in rounds.review(round_).programs if p.reserved)
     assert line.reserved_used + line.reverted == 1
+    exact = round_.result["cutoffs"][line.code]["reserved"]["gender=F"]
+    assert (line.reserved_used, line.reverted) == (exact["used"], exact["reverted"])

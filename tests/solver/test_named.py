@@ -323,3 +323,34 @@ def test_result_json_has_timing_only_when_asked() -> None:
     assert "wall_time_s" in result.stats
     assert "wall_time_s" not in result.to_json()
     assert "wall_time_s" in result.to_json(timing=True)
+
+
+def test_cutoffs_report_reserved_places_used_and_reverted() -> None:
+    from solver import parse_problem, solve
+
+    men = [
+        {"id": f"M{i}", "score": 100 - i, "preferences": ["P"], "groups": {"gender": "M"}}
+        for i in range(3)
+    ]
+    woman = {"id": "W", "score": 70, "preferences": ["P"], "groups": {"gender": "F"}}
+    others = [
+        {"id": f"O{i}", "score": 90 - i, "preferences": ["Q"], "groups": {"gender": "M"}}
+        for i in range(2)
+    ]
+    problem = parse_problem(
+        {
+            "format": "umit-allocation/1",
+            "seed": 1,
+            "programs": [
+                {"id": "P", "capacity": 3, "reserved": {"gender=F": 1}},
+                {"id": "Q", "capacity": 2, "reserved": {"gender=F": 1}},
+            ],
+            "applicants": [*men, woman, *others],
+        }
+    )
+    result = solve(problem)
+    assert result.assignments["W"] == "P" and result.assignments["M2"] is None
+    assert result.cutoffs["P"]["reserved"] == {"gender=F": {"places": 1, "used": 1, "reverted": 0}}
+    # Nobody of the group applied to Q: its reserved place reverted to an open place.
+    assert result.cutoffs["Q"]["reserved"] == {"gender=F": {"places": 1, "used": 0, "reverted": 1}}
+    assert "reserved" not in result.cutoffs.get("P", {}).get("groups", {})
