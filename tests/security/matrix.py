@@ -107,6 +107,7 @@ ROUTES: dict[str, frozenset[str]] = {
     "ministry.quota_list": MINISTRY,
     "ministry.add_quota": MINISTRY,
     "ministry.edit_quota": MINISTRY,
+    "ministry.approve_proposal": MINISTRY,
     "ministry.import_quotas": MINISTRY,
     "ministry.quota_template": MINISTRY,
     "ministry.new_round": MINISTRY,

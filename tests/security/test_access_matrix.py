@@ -216,7 +216,7 @@ def _variants(
             "foreign",
             fixed | {"appeal_id": world.a.appeal_id, "document_id": world.b.evidence_id},
         )
-    elif endpoint == "ministry.edit_quota":
+    elif endpoint in ("ministry.edit_quota", "ministry.approve_proposal"):
         # A quota of another cycle, reached through this cycle's URL.
         yield "foreign", fixed | {"cycle_id": world.cycle_id, "quota_id": world.other_quota_id}
     yield "missing", fixed | {a: w.MISSING for a in id_args}

@@ -206,9 +206,11 @@ def build(app: Flask) -> World:
         world.round_id = round_.id
         from app.models import ProgramQuota
 
-        world.quota_id = db.session.query(ProgramQuota.id).order_by(ProgramQuota.id).first()[0]
+        first_quota = db.session.query(ProgramQuota).order_by(ProgramQuota.id).first()
+        first_quota.proposed_places = 3  # university X proposed: the ministry may approve
+        world.quota_id = first_quota.id
         other = make.cycle(name="Other cycle", status=CycleStatus.DRAFT)  # not the current one
-        world.other_quota_id = make.quota(other, prog_x, places=1).id
+        world.other_quota_id = make.quota(other, prog_x, places=1, proposed_places=2).id
         reviewed = make.application(
             make.user("applicant"), cycle, programs=[prog_x], status=ApplicationStatus.SUBMITTED
         )
