@@ -74,6 +74,15 @@ def register_filters(app: Flask) -> None:
             return "—"
         return format_datetime(value, fmt)
 
+    @app.template_filter("filesize")
+    def _filesize(value: int | None) -> str:
+        # "12 kB" / "12 кБ": the unit follows the reader's language, no catalogue entry needed.
+        from babel.units import format_unit
+        from flask_babel import get_locale
+
+        kilobytes = max(1, round((value or 0) / 1024))
+        return format_unit(kilobytes, "digital-kilobyte", length="short", locale=get_locale())
+
     @app.template_filter("small_count")
     def _small_count(value: Any) -> str:
         # Statistics over fewer than five people could identify someone.

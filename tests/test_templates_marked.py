@@ -31,6 +31,7 @@ ALLOWED = {
     "UNHCR",
     "QR",
     "OpenAPI",
+    "Excel",  # the program's name
     "sha256",  # the hash's name, in code
     "Authorization: Bearer",  # an HTTP header, shown as code
     # Each language names itself in its own script (the language switch).
