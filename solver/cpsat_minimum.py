@@ -41,10 +41,8 @@ class MinimumModel(ModelBase):
             for a, plist in enumerate(fast.ranking.prefs)
         ]
         self.passed = [self.model.new_bool_var(f"passed_{a}") for a in range(n)]
-        self.below: list[list[cp_model.IntVar]] = []
-        self._hinted: dict[int, bool] = {}
-        self.below_counts: list[list[cp_model.IntVar]] = []
-        self.links: list[tuple[int, int, cp_model.IntVar]] = []
+        # (applicant, choice, program, position of the first lower-priority member there)
+        self.links: list[tuple[int, int, int, int]] = []
         self.opened: list[dict[bool, list[cp_model.IntVar]]] = []
         self.sides: list[dict[bool, list[tuple[int, int]]]] = []
         for p in range(len(ctx.capacity)):
@@ -89,23 +87,18 @@ class MinimumModel(ModelBase):
         sides: dict[bool, list[tuple[int, int]]],
         opened: dict[bool, list[cp_model.IntVar]],
     ) -> None:
-        """The group cutoff is never stricter than the general one; count the passed over."""
+        """The group cutoff is never stricter than the general one; count the passed over.
+
+        Passed over is linked through the group cutoff, not through admitted members: a is
+        passed over at p when the group cutoff reaches the first member below a there while a
+        holds nothing as good as p. That is never less than the count by admitted members, and
+        equal to it once the group cutoff sits at its last admitted member (always allowed when
+        p is full, and when p is not full nobody is passed over there), so the optimum is the
+        same, and one linear row per (a, p) gives a much tighter bound than chains of admitted
+        members did.
+        """
         m = self.model
         member_keys = [self.raw[a][i] for a, i in sides[True]]
-        # admitted_below[k]: some member at position k or lower in priority is admitted here.
-        admitted_below = [m.new_bool_var(f"member_below_{p}_{k}") for k in member_keys]
-        self.below.append(admitted_below)
-        # below_count[k]: how many members at position k or lower are admitted here.
-        cap = self.ctx.capacity[p]
-        below_count: list[cp_model.IntVar] = [m.new_int_var(0, cap, "") for _ in member_keys]
-        for k, (a, i) in enumerate(sides[True]):
-            after = below_count[k + 1] if k + 1 < len(below_count) else 0
-            m.add(below_count[k] == after + self.placed[a][i])
-        self.below_counts.append(below_count)
-        for k, (a, i) in enumerate(sides[True]):
-            m.add_implication(self.placed[a][i], admitted_below[k])
-            if k + 1 < len(admitted_below):
-                m.add_implication(admitted_below[k + 1], admitted_below[k])
         j = 0
         for k, (a, i) in enumerate(sides[False]):
             key = self.raw[a][i]
@@ -114,10 +107,9 @@ class MinimumModel(ModelBase):
             if j > 0:
                 m.add_implication(opened[False][k], opened[True][j - 1])
             if j < len(member_keys):
-                # Passed over: a lower-priority member is admitted here while a is not.
-                m.add(self.at_or_above(a, i) + self.passed[a] >= admitted_below[j])
-                m.add(cap * (self.at_or_above(a, i) + self.passed[a]) >= below_count[j])
-                self.links.append((a, i, admitted_below[j]))
+                # Passed over: the group cutoff admits a lower-priority member while a has less.
+                m.add(self.at_or_above(a, i) + self.passed[a] >= opened[True][j])
+                self.links.append((a, i, p, j))
 
     def _share(self, share: float) -> None:
         frac = Fraction(str(share))
@@ -139,16 +131,15 @@ class MinimumModel(ModelBase):
                 m.add_hint(x, i == pos[a])
                 if i:
                     m.add_hint(self.upto[a][i], pos[a] <= i)
-        for p in range(len(self.ctx.capacity)):
-            self._hint_program(p, assign)
+        group_open = [self._hint_program(p, assign) for p in range(len(self.ctx.capacity))]
         passed = [False] * len(pos)
-        for a, i, lit in self.links:
-            passed[a] |= self._hinted[lit.index] and pos[a] > i
+        for a, i, p, j in self.links:
+            passed[a] |= group_open[p][j] and pos[a] > i
         for a, lit in enumerate(self.passed):
             m.add_hint(lit, passed[a])
         m.add(sum(self.passed) <= bound)
 
-    def _hint_program(self, p: int, assign: Sequence[int]) -> None:
+    def _hint_program(self, p: int, assign: Sequence[int]) -> list[bool]:
         """Hint tight cutoffs: the last admitted of each side (never stricter than leniency)."""
         m = self.model
         entries = self.by_program[p]
@@ -168,15 +159,12 @@ class MinimumModel(ModelBase):
             a, i = sides[False][last[False]]
             better = sum(1 for b, j in sides[True] if self.raw[b][j] < self.raw[a][i])
             last[True] = max(last[True], better - 1)
+        hinted: dict[bool, list[bool]] = {}
         for s in (True, False):
-            for k, lit in enumerate(self.opened[p][s]):
-                m.add_hint(lit, not full or k <= last[s])
-        count = 0
-        for k in range(len(sides[True]) - 1, -1, -1):
-            count += assign[sides[True][k][0]] == p
-            self._hinted[self.below[p][k].index] = count > 0
-            m.add_hint(self.below[p][k], count > 0)
-            m.add_hint(self.below_counts[p][k], count)
+            hinted[s] = [not full or k <= last[s] for k in range(len(self.opened[p][s]))]
+            for lit, value in zip(self.opened[p][s], hinted[s], strict=True):
+                m.add_hint(lit, value)
+        return hinted[True]
 
 
 def improve_minimum(ctx: Context, fast: FastResult, time_limit_s: float) -> Solution | None:

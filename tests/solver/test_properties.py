@@ -215,3 +215,51 @@ def test_admit_all_ties_pass_the_checker(data: dict[str, Any]) -> None:
 def test_cpsat_runs_are_reproducible(data: dict[str, Any]) -> None:
     problem = parse_problem(data)
     assert solve(problem, "cpsat").to_json() == solve(problem, "cpsat").to_json()
+
+
+@st.composite
+def tight_minimums(draw: st.DrawFn) -> dict[str, Any]:
+    """Two or three small full programs, members scoring lower: people do get passed over."""
+    pids = [f"P{i}" for i in range(draw(st.integers(2, 3)))]
+    programs = [{"id": p, "capacity": draw(st.integers(1, 2))} for p in pids]
+    applicants = [
+        {
+            "id": f"A{i}",
+            "score": draw(st.integers(0, 9)) - (3 if woman else 0),
+            "preferences": draw(st.permutations(pids))[: draw(st.integers(1, 2))],
+            "groups": {"gender": "F" if woman else "M"},
+        }
+        for i, woman in enumerate(draw(st.lists(st.booleans(), min_size=4, max_size=7)))
+    ]
+    share = draw(st.sampled_from([0.4, 0.5, 0.6, 0.75]))
+    return {
+        "format": "umit-allocation/1",
+        "seed": draw(st.integers(0, 10**6)),
+        "programs": programs,
+        "applicants": applicants,
+        "minimums": [{"group": "gender=F", "at_least_share": share, "rule": "bonus"}],
+    }
+
+
+@settings(max_examples=80, **COMMON)
+@given(tight_minimums())
+def test_proven_minimum_share_optimum_matches_brute_force(data: dict[str, Any]) -> None:
+    """When CP-SAT proves its minimum-share allocation optimal, no allocation the checker
+    accepts has fewer people passed over (every allocation of a tiny problem is tried)."""
+    from solver.checks import check_assignments
+
+    problem = parse_problem(data)
+    exact = solve(problem, "cpsat", time_limit_s=5)
+    if exact.status != "optimal":
+        return
+    ids = [a.id for a in problem.applicants]
+    options = [[None, *a.preferences] for a in problem.applicants]
+    best = min(
+        (
+            cert["passed_over"]
+            for choice in itertools.product(*options)
+            if (cert := check_assignments(problem, dict(zip(ids, choice, strict=True))))["ok"]
+        ),
+        default=None,
+    )
+    assert best == exact.stats["passed_over"]
