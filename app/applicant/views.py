@@ -26,6 +26,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from app.applicant import bp
 from app.applicant.forms import (
+    SCORE_LABELS,
     ChoiceActionForm,
     DeleteDraftForm,
     EducationForm,
@@ -76,6 +77,7 @@ def _context(application: Application | None, **extra: Any) -> dict[str, Any]:
         "status_label": workflow.status_label,
         "status_meaning": workflow.status_meaning,
         "both_calendars": dates.format_both,
+        "score_labels": {name: label for name, (label, _hint) in SCORE_LABELS.items()},
     }
     values.update(extra)
     return values
