@@ -108,7 +108,6 @@ ROUTES: dict[str, frozenset[str]] = {
     "ministry.add_quota": MINISTRY,
     "ministry.edit_quota": MINISTRY,
     "ministry.approve_proposal": MINISTRY,
-    "ministry.approve_proposal": MINISTRY,
     "ministry.import_quotas": MINISTRY,
     "ministry.quota_template": MINISTRY,
     "ministry.new_round": MINISTRY,
