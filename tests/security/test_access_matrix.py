@@ -360,3 +360,18 @@ def _walk(app: Flask, who: Principal) -> list[str]:
         f"never saw its own {m}: is the marker check live?" for m in who.visible if m not in seen
     )
     return failures
+
+
+def test_the_matrix_declares_each_endpoint_once() -> None:
+    """Several engineers add routes at once; a repeated key would silently hide a change."""
+    import ast
+    from pathlib import Path
+
+    source = Path(__file__).with_name("matrix.py").read_text(encoding="utf-8")
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "ROUTES":
+            keys = [k.value for k in node.value.keys if isinstance(k, ast.Constant)]
+            repeated = sorted({k for k in keys if keys.count(k) > 1})
+            assert not repeated, f"declared more than once: {repeated}"
+            return
+    raise AssertionError("ROUTES not found in matrix.py")
