@@ -8,6 +8,7 @@ from one realistic world built with the factories. A page added later is checked
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -25,7 +26,7 @@ from app.models import (
     utcnow,
 )
 from app.services.applications import SECTIONS
-from tests.browser.conftest import PHONE, no_horizontal_scroll
+from tests.browser.conftest import PHONE, SCREENSHOTS, no_horizontal_scroll
 from tests.conftest import PASSWORD
 
 S = ApplicationStatus
@@ -149,7 +150,12 @@ def page_urls(app: Flask, role: str, world: dict[str, Any]) -> list[str]:
 
 
 def check_pages(
-    page: Page, base: str, urls: list[str], lang: str, may_404: frozenset[str] = frozenset()
+    page: Page,
+    base: str,
+    urls: list[str],
+    lang: str,
+    may_404: frozenset[str] = frozenset(),
+    shots: str = "",
 ) -> list[str]:
     """Visit each page; return the problems found (axe violations, sideways scrolling, a page
     that is missing or fails)."""
@@ -164,6 +170,12 @@ def check_pages(
         expected_dir = "rtl" if lang == "fa_AF" else "ltr"
         if page.locator("html").get_attribute("dir") != expected_dir:
             problems.append(f"{path}: html dir is not {expected_dir}")
+        if shots:  # screenshots/all-<role>-<page>-<lang>.png, to look at what users see
+            SCREENSHOTS.mkdir(exist_ok=True)
+            slug = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "home"
+            page.screenshot(
+                path=str(SCREENSHOTS / f"all-{shots}-{slug}-{lang}.png"), full_page=True
+            )
         if not no_horizontal_scroll(page):
             problems.append(f"{path}: scrolls sideways at 360 px")
         results = axe.run(page, options=AXE_OPTIONS)
@@ -206,7 +218,7 @@ def test_every_page_is_accessible_on_a_phone(
         may_404 = {"/applicant/appeals/new"}
         if role == "applicant":
             may_404 |= {u for u in urls if u.startswith("/applicant/appeals/")}
-        problems = check_pages(page, live_server, urls, lang, frozenset(may_404))
+        problems = check_pages(page, live_server, urls, lang, frozenset(may_404), shots=role)
     finally:
         context.close()
     assert not problems, "\n".join(problems)
