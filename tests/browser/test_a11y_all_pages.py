@@ -222,3 +222,20 @@ def test_every_page_is_accessible_on_a_phone(
     finally:
         context.close()
     assert not problems, "\n".join(problems)
+
+
+def test_the_checks_catch_a_broken_page(page: Page, live_server: str):
+    """Negative control: a field without its label and a too-wide block are reported."""
+    page.goto(f"{live_server}/auth/login?lang=fa_AF")
+    assert no_horizontal_scroll(page)
+    assert Axe().run(page, options=AXE_OPTIONS).violations_count == 0
+    page.evaluate(
+        "() => { document.querySelector('label[for=email]').remove();"
+        " document.querySelector('#email').removeAttribute('aria-describedby');"
+        " const wide = document.createElement('div'); wide.style.width = '900px';"
+        " wide.textContent = 'wide';"
+        " document.querySelector('main').append(wide); }"
+    )
+    results = Axe().run(page, options=AXE_OPTIONS)
+    assert "label" in {v["id"] for v in results.response["violations"]}
+    assert not no_horizontal_scroll(page)
