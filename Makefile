@@ -34,7 +34,7 @@ translations-update: $(STAMP)
 		--project Umit -o app/translations/messages.pot .
 	@for lang in kk ru en fa_AF ps; do \
 		if [ -f app/translations/$$lang/LC_MESSAGES/messages.po ]; then \
-			$(BIN)/pybabel update -q --no-fuzzy-matching -i app/translations/messages.pot -d app/translations -l $$lang; \
+			$(BIN)/pybabel update --no-fuzzy-matching -i app/translations/messages.pot -d app/translations -l $$lang; \
 		else \
 			$(BIN)/pybabel init -i app/translations/messages.pot -d app/translations -l $$lang; \
 		fi; done
