@@ -565,63 +565,72 @@ def decide_document(document_id: int) -> View:
     return redirect(url_for("ministry.show_application", application_id=application.id))
 
 
-@bp.post("/applications/<int:application_id>/eligible")
-def mark_eligible(application_id: int) -> View:
-    """Declare the application eligible."""
+def _decide_application(
+    application_id: int,
+    form: Any,
+    form_key: str,
+    decide: Any,
+    done: str,
+) -> View:
+    """Validate `form`, apply one verification decision, commit, and go back to the queue.
+
+    Invalid input re-renders the application with 400; a refused decision rolls back and
+    re-renders it with the service's status and message.
+    """
     application = _or_404(verification.get_application, application_id)
-    form = EligibleForm()
     if not form.validate_on_submit():
-        return _render_application(application, 400, eligible_form=form)
+        return _render_application(application, 400, **{form_key: form})
     try:
-        verification.mark_eligible(application, by=_me(), note=form.note.data or "")
+        decide(application)
     except ServiceError as err:
         db.session.rollback()
         flash(str(err), "error")
         application = _or_404(verification.get_application, application_id)
-        return _render_application(application, err.status_code, eligible_form=form)
+        return _render_application(application, err.status_code, **{form_key: form})
     db.session.commit()
-    flash(_("The application is eligible."), "success")
+    flash(done, "success")
     return redirect(url_for("ministry.verification_queue"))
+
+
+@bp.post("/applications/<int:application_id>/eligible")
+def mark_eligible(application_id: int) -> View:
+    """Declare the application eligible."""
+    form = EligibleForm()
+    return _decide_application(
+        application_id,
+        form,
+        "eligible_form",
+        lambda a: verification.mark_eligible(a, by=_me(), note=form.note.data or ""),
+        _("The application is eligible."),
+    )
 
 
 @bp.post("/applications/<int:application_id>/ineligible")
 def mark_ineligible(application_id: int) -> View:
     """Declare the application ineligible with a reason the applicant sees."""
-    application = _or_404(verification.get_application, application_id)
     form = IneligibleForm()
-    if not form.validate_on_submit():
-        return _render_application(application, 400, ineligible_form=form)
-    try:
-        verification.mark_ineligible(application, form.reason.data or "", by=_me())
-    except ServiceError as err:
-        db.session.rollback()
-        flash(str(err), "error")
-        application = _or_404(verification.get_application, application_id)
-        return _render_application(application, err.status_code, ineligible_form=form)
-    db.session.commit()
-    flash(_("The application is marked not eligible."), "success")
-    return redirect(url_for("ministry.verification_queue"))
+    return _decide_application(
+        application_id,
+        form,
+        "ineligible_form",
+        lambda a: verification.mark_ineligible(a, form.reason.data or "", by=_me()),
+        _("The application is marked not eligible."),
+    )
 
 
 @bp.post("/applications/<int:application_id>/needs-info")
 def request_info(application_id: int) -> View:
     """Return the application to the applicant, naming the sections to complete."""
-    application = _or_404(verification.get_application, application_id)
     form = _needs_info_form()
-    if not form.validate_on_submit():
-        return _render_application(application, 400, info_form=form)
-    try:
-        verification.request_info(
-            application, list(form.sections.data or []), form.note.data or "", by=_me()
-        )
-    except ServiceError as err:
-        db.session.rollback()
-        flash(str(err), "error")
-        application = _or_404(verification.get_application, application_id)
-        return _render_application(application, err.status_code, info_form=form)
-    db.session.commit()
-    flash(_("The application is returned to the applicant."), "success")
-    return redirect(url_for("ministry.verification_queue"))
+    return _decide_application(
+        application_id,
+        form,
+        "info_form",
+        lambda a: verification.request_info(
+            a, list(form.sections.data or []), form.note.data or "", by=_me()
+        ),
+        _("The application is returned to the applicant."),
+    )
 
 
 # --- Rounds ---------------------------------------------------------------------------------
