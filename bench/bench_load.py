@@ -6,7 +6,9 @@ then starts gunicorn twice on 127.0.0.1 with the same worker settings:
 
 1. the portal (`app:create_app()`): each simulated applicant signs in, then loops — open the
    personal step, save the draft, open the documents page, upload a 1 MB PDF — signing out and
-   in again every fifth round, until the time is up;
+   in again every fifth round, until the time is up. Like a person reading the page, each
+   client pauses before every request (`--think`, 2 s on average); `--think 0` sends requests
+   back to back instead, which measures saturation (queueing), not what an applicant sees;
 2. a bare Flask + SQLAlchemy page (`bare_app()` below: one SELECT, one small template) hit by
    the same number of clients for the same time.
 
@@ -14,7 +16,7 @@ It prints p50/p95/p99 latency per kind of request and the error count for both. 
 (issue 8): p95 ≤ 300 ms for pages, 0 errors.
 
     .venv/bin/python bench/bench_load.py [--duration 120] [--users 50] [--workers 4]
-        [--threads 4] [--pg postgresql://postgres@127.0.0.1:5432]
+        [--threads 4] [--think 2] [--pg postgresql://postgres@127.0.0.1:5432]
 
 Only loopback addresses are used.
 """
@@ -199,6 +201,13 @@ def _pdf_of_1mb(seed: int) -> bytes:
 
 
 RELOGIN_EVERY = [5]  # set from --relogin-every
+THINK_SECONDS = [2.0]  # set from --think
+
+
+def think(rng: random.Random) -> None:
+    """Pause like a person reading the page: uniform in [0.5, 1.5] × the mean; 0 = no pause."""
+    if THINK_SECONDS[0] > 0:
+        time.sleep(rng.uniform(0.5, 1.5) * THINK_SECONDS[0])
 
 
 def applicant(base: str, email: str, deadline: float, rec: Recorder, vu: int) -> None:
@@ -222,11 +231,13 @@ def applicant(base: str, email: str, deadline: float, rec: Recorder, vu: int) ->
         )
         return done is not None
 
+    rng = random.Random(vu)  # noqa: S311 - pauses, not secrets
     session = requests.Session()
     sign_in(session)
     n = 0
     while time.perf_counter() < deadline:
         n += 1
+        think(rng)
         page = _timed(
             rec, "personal page", (200,), session.get, f"{base}/applicant/application/personal"
         )
@@ -238,6 +249,7 @@ def applicant(base: str, email: str, deadline: float, rec: Recorder, vu: int) ->
                     if f.kind in ("select", "radio") and not data[name] and f.options:
                         data[name] = next((o for o in f.options if o), "")
                 data["name_latin"] = f"Load Applicant {vu} r{n}"
+                think(rng)
                 _timed(
                     rec,
                     "save draft",
@@ -247,6 +259,7 @@ def applicant(base: str, email: str, deadline: float, rec: Recorder, vu: int) ->
                     data=data,
                     allow_redirects=False,
                 )
+        think(rng)
         docs = _timed(
             rec, "documents page", (200,), session.get, f"{base}/applicant/application/documents"
         )
@@ -256,6 +269,7 @@ def applicant(base: str, email: str, deadline: float, rec: Recorder, vu: int) ->
                 data = {name: f.value for name, f in form.fields.items() if f.kind == "hidden"}
                 data["kind"] = "school_certificate"
                 body = _pdf_of_1mb(vu * 100_000 + n)
+                think(rng)
                 _timed(
                     rec,
                     "upload 1 MB",
@@ -274,11 +288,13 @@ def applicant(base: str, email: str, deadline: float, rec: Recorder, vu: int) ->
             sign_in(session)
 
 
-def bare_client(base: str, deadline: float, rec: Recorder) -> None:
+def bare_client(base: str, deadline: float, rec: Recorder, vu: int) -> None:
     import requests
 
+    rng = random.Random(vu)  # noqa: S311 - pauses, not secrets
     session = requests.Session()
     while time.perf_counter() < deadline:
+        think(rng)
         _timed(rec, "bare page", (200,), session.get, f"{base}/")
 
 
@@ -342,6 +358,13 @@ def main() -> None:
         default=5,
         help="sign out and in again every N rounds (0: sign in once)",
     )
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=2.0,
+        help="mean pause in seconds before each request, like a person reading the page "
+        "(uniform 0.5–1.5 × this); 0 sends requests back to back (saturation)",
+    )
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432")
@@ -349,6 +372,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8731)
     args = parser.parse_args()
     RELOGIN_EVERY[0] = args.relogin_every
+    THINK_SECONDS[0] = args.think
 
     from cryptography.fernet import Fernet
 
@@ -379,7 +403,13 @@ def main() -> None:
         f"{args.workers} workers × {args.threads} threads (gthread), {args.warmup:.0f} s "
         "unmeasured warm-up first, PostgreSQL on "
         f"{HOST}, {os.cpu_count()} CPUs shared by server, database and clients; "
-        f"sign out and in every {args.relogin_every or 'never'} rounds.",
+        f"sign out and in every {args.relogin_every or 'never'} rounds; "
+        + (
+            f"each client pauses {args.think:g} s on average before each request (a person "
+            "reading the page)."
+            if args.think
+            else "no pause between requests (saturation: latency is mostly queueing)."
+        ),
         "",
     ]
 
@@ -407,9 +437,13 @@ def main() -> None:
     try:
         base = f"http://{HOST}:{args.port + 1}"
         warm = Recorder()
-        run_clients(lambda i, deadline: bare_client(base, deadline, warm), args.users, args.warmup)
+        run_clients(
+            lambda i, deadline: bare_client(base, deadline, warm, i), args.users, args.warmup
+        )
         rec = Recorder()
-        run_clients(lambda i, deadline: bare_client(base, deadline, rec), args.users, args.duration)
+        run_clients(
+            lambda i, deadline: bare_client(base, deadline, rec, i), args.users, args.duration
+        )
         out += [""] + report("Bare Flask + SQLAlchemy page (baseline)", rec, args.duration)
     finally:
         bare.terminate()
