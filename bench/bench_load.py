@@ -123,16 +123,14 @@ def prepare(url: str, users: int, instance: Path) -> list[str]:
 def start_gunicorn(target: str, port: int, env: dict[str, str], args: argparse.Namespace) -> Any:
     cmd = [
         str(ROOT / ".venv" / "bin" / "gunicorn"),
+        "--config",
+        str(ROOT / "gunicorn.conf.py"),  # the production settings, then this run's sizes
         "--bind",
         f"{HOST}:{port}",
         "--workers",
         str(args.workers),
-        "--worker-class",
-        "gthread",
         "--threads",
         str(args.threads),
-        "--timeout",
-        "60",
         "--log-level",
         "warning",
         target,
