@@ -7,7 +7,8 @@ then starts gunicorn twice on 127.0.0.1 with the same worker settings:
 1. the portal (`app:create_app()`): each simulated applicant signs in, then loops — open the
    personal step, save the draft, open the documents page, upload a 1 MB PDF — signing out and
    in again every fifth round, until the time is up. Like a person reading the page, each
-   client pauses before every request (`--think`, 2 s on average); `--think 0` sends requests
+   client pauses before every request (`--think`, 2 s on average) and the clients arrive
+   spread over the first round rather than all at once; `--think 0` sends requests
    back to back instead, which measures saturation (queueing), not what an applicant sees;
 2. a bare Flask + SQLAlchemy page (`bare_app()` below: one SELECT, one small template) hit by
    the same number of clients for the same time.
@@ -230,6 +231,9 @@ def applicant(base: str, email: str, deadline: float, rec: Recorder, vu: int) ->
         return done is not None
 
     rng = random.Random(vu)  # noqa: S311 - pauses, not secrets
+    # People arrive one by one, not all in the same second: spread first sign-ins over about
+    # one round of pages, so the run measures steady use rather than one artificial burst.
+    time.sleep(rng.uniform(0, 4 * THINK_SECONDS[0]))
     session = requests.Session()
     sign_in(session)
     n = 0
