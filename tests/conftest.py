@@ -25,8 +25,33 @@ PASSWORD = factories.PASSWORD
 def _database_url(tmp_root: Path) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
-        return url.replace("postgresql://", "postgresql+psycopg://", 1)
+        return _worker_database(url.replace("postgresql://", "postgresql+psycopg://", 1))
     return f"sqlite:///{tmp_root / 'test.db'}"
+
+
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist each worker gets its own PostgreSQL database (`test_gw0`, …).
+
+    The workers empty tables after every test and drop the schema at start, so they must never
+    share one. The database is created on first use, next to the one TEST_DATABASE_URL names.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 def _reset_schema(app: Flask) -> None:
