@@ -88,8 +88,9 @@ def register_i18n(app: Flask) -> None:
 
 def register_auth(app: Flask) -> None:
     """Load users by id and session token; a rotated token signs out every copy of a cookie."""
-    from app.auth.session import load_user
+    from app.auth.session import SessionInterface, load_user
 
+    app.session_interface = SessionInterface()
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
     login_manager.login_view = "auth.login"

@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, request, session, url_for
+from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
 from app.extensions import db
 from app.models import User, utcnow
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, except that static files never set the cookie.
+
+    A signed-in session is permanent, so Flask would re-send the cookie on every answer,
+    stylesheets included. A stylesheet requested before a sign-in, sign-out or password change
+    but answered after it would then put back the old cookie, and the browser would lose the
+    new one. Static files never change the session, so they never need to send it.
+    """
+
+    def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
+        if request.endpoint == "static":
+            return False
+        return super().should_set_cookie(app, session)
 
 
 def load_user(user_id: str) -> User | None:

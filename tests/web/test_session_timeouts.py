@@ -8,6 +8,7 @@ from cryptography.fernet import Fernet
 from app import create_app
 from app.config import Config
 from app.models import utcnow
+from tests.conftest import csrf_token
 
 
 def _age(client, **seconds_ago: float) -> None:
@@ -53,3 +54,23 @@ def test_production_cookies_are_secure_httponly_and_samesite(tmp_path):
     cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert "max-age=31536000" in response.headers["Strict-Transport-Security"]
+
+
+def test_static_files_never_send_the_session_cookie(client, login_as):
+    """A stylesheet answered after a sign-out must not put the old signed-in cookie back."""
+    login_as("applicant")
+    page = client.get("/applicant/")
+    assert any(c.startswith("session=") for c in page.headers.getlist("Set-Cookie"))
+    for path in ("/static/css/umit.css", "/static/no-such-file.css"):
+        with client.get(path) as response:
+            assert response.status_code in (200, 404)
+            assert response.headers.getlist("Set-Cookie") == [], path
+
+
+def test_a_stale_cookie_from_before_sign_out_does_not_sign_back_in(client, login_as):
+    login_as("applicant")
+    assert client.get("/applicant/").status_code == 200
+    old_cookie = client.get_cookie("session").value
+    client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/applicant/")})
+    client.set_cookie("session", old_cookie)
+    assert client.get("/applicant/").status_code == 302
