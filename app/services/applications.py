@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
+from app import labels
 from app.extensions import db
 from app.models import (
     Application,
@@ -57,20 +58,9 @@ SECTION_TITLES = {
     "review": _l("Review and send"),
 }
 
-# Flags staff must look at; the applicant could still apply.
-FLAG_TEXT = {
-    "status_renewal_pending": _l("Status renewal pending: the document expires before the start."),
-    "status_date_unknown": _l("Status document date not known yet (renewal pending)."),
-    "school_documents_lost": _l("School finished, but the documents were lost."),
-    "status_expires_before_start": _l("The status document expires before studies start."),
-}
-
-EVIDENCE_TYPES = {
-    "sworn_statement": _l("Sworn statement"),
-    "unhcr_attestation": _l("UNHCR or partner attestation"),
-    "qualifications_passport": _l("Qualifications passport assessment"),
-    "other": _l("Other evidence"),
-}
+# The words for flags and evidence kinds live with every other label.
+FLAG_TEXT = labels.FLAG_TEXT
+EVIDENCE_TYPES = labels.EVIDENCE_TYPE_TEXT
 
 # Documents that count towards the checklist (a rejected or replaced one does not).
 COUNTING_STATES = frozenset(

@@ -15,10 +15,10 @@ from typing import Any
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
+from app import labels
 from app.extensions import db
 from app.models import (
     Application,
@@ -41,11 +41,7 @@ P = PlacementState
 # Coded reasons a university gives when it declines an accepted student; the student sees the
 # text in their own language. Codes are stored in Placement.decline_reason with this prefix so
 # they never mix with the applicant's own reasons for declining an offer.
-DECLINE_REASONS = {
-    "did_not_arrive": _l("Did not arrive"),
-    "documents_not_presented": _l("Documents not presented"),
-    "withdrew": _l("Withdrew"),
-}
+DECLINE_REASONS = labels.DECLINE_REASON_TEXT
 REASON_PREFIX = "university:"
 
 # A place is held while offered, accepted or enrolled; it returns to the pool when declined,
