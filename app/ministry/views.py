@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
@@ -345,7 +346,14 @@ def approve_proposal(cycle_id: int, quota_id: int) -> View:
         flash(str(err), "error")
         return redirect(url_for("ministry.quota_list", cycle_id=cycle.id))
     db.session.commit()
-    flash(_("The proposal is approved: the program has %(n)d places.", n=quota.places), "success")
+    flash(
+        ngettext(
+            "The proposal is approved: the program has %(num)d place.",
+            "The proposal is approved: the program has %(num)d places.",
+            quota.places,
+        ),
+        "success",
+    )
     return redirect(url_for("ministry.quota_list", cycle_id=cycle.id))
 
 
@@ -432,7 +440,14 @@ def import_quotas(cycle_id: int) -> View:
         flash(str(err), "error")
         return _render_quotas(cycle, import_form=form), err.status_code
     db.session.commit()
-    flash(_("The file is imported: %(n)s quotas changed.", n=changed), "success")
+    flash(
+        ngettext(
+            "The file is imported: %(num)d quota changed.",
+            "The file is imported: %(num)d quotas changed.",
+            changed,
+        ),
+        "success",
+    )
     return redirect(url_for("ministry.quota_list", cycle_id=cycle.id))
 
 

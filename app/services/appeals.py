@@ -22,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
-from flask_babel import format_datetime
+from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -375,7 +375,11 @@ def file_appeal(
     statement = (statement or "").strip()
     if len(statement) < MIN_STATEMENT:
         raise InvalidInput(
-            _("Explain in at least %(n)d characters why the decision is wrong.", n=MIN_STATEMENT)
+            ngettext(
+                "Explain in at least %(num)d character why the decision is wrong.",
+                "Explain in at least %(num)d characters why the decision is wrong.",
+                MIN_STATEMENT,
+            )
         )
     if not declaration:
         raise InvalidInput(_("Confirm the declaration to file the appeal."))

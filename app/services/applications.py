@@ -13,6 +13,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -543,9 +544,10 @@ def add_choice(
         raise InvalidInput(_("This program is already on your list."))
     if len(application.choices) >= application.cycle.max_choices:
         raise InvalidInput(
-            _(
-                "You can list at most %(n)s programs. Remove one first.",
-                n=application.cycle.max_choices,
+            ngettext(
+                "You can list at most %(num)d program. Remove it first.",
+                "You can list at most %(num)d programs. Remove one first.",
+                application.cycle.max_choices,
             )
         )
     choice = Choice(program_id=program_id, rank=len(application.choices) + 1)
