@@ -221,7 +221,7 @@ def precheck(cycle: Cycle, answers: dict[str, Any]) -> Precheck:
                 "protection_status",
                 _(
                     "This quota is only for %(who)s.",
-                    who=", ".join(_protection_label(s) for s in allowed),
+                    who=labels.join_list(_protection_label(s) for s in allowed),
                 ),
                 _(
                     "If you have asked for asylum in Kazakhstan or hold refugee status, choose "
@@ -729,7 +729,10 @@ def submit(application: Application, *, by: User) -> Application:
     missing = missing_items(application)
     if missing:
         raise InvalidInput(
-            _("Something is still missing: %(items)s.", items="; ".join(m for _s, m in missing))
+            _(
+                "Something is still missing: %(items)s.",
+                items=labels.join_list(m for _s, m in missing),
+            )
         )
     resubmission = application.status == S.NEEDS_INFO
     application.declaration_accepted_at = now
