@@ -274,6 +274,47 @@ APPLICANT_ACTION_TEXT: Mapping[str, Any] = {
     "appeal.dismissed": _l("Appeal dismissed"),
     "appeal.made_good": _l("Place offered in an appeal round"),
 }
+# What the solver reports about a round (Round.result and Round.certificate; solver/ names).
+SOLVER_TEXT: Mapping[str, Any] = {
+    # methods
+    "deferred-acceptance": _l("Deferred acceptance"),
+    "cp-sat": _l("CP-SAT optimisation"),
+    # result statuses
+    "optimal": _l("Optimal"),
+    "feasible": _l("Feasible, not proven optimal"),
+    "infeasible": _l("No solution"),
+    # why a program was left out for an applicant
+    "below_min_score": _l("below the program's minimum score"),
+    # the independent checker's findings
+    "one_place_ok": _l("Each applicant has at most one place"),
+    "listed_ok": _l("Only programs the applicant listed"),
+    "eligible_ok": _l("Only programs whose minimum score the applicant meets"),
+    "capacity_ok": _l("No program over its places"),
+    "limits_ok": _l("Caps and budget respected"),
+    "holders_ok": _l("Nobody lost a place held from an earlier round"),
+    "guaranteed_ok": _l("Places owed on appeal given"),
+    "no_envy_ok": _l("No justified envy"),
+    "no_waste_ok": _l("No place wasted"),
+    "minimum_share_ok": _l("Minimum share met"),
+    "justified_envy_pairs": _l("Pairs with justified envy"),
+    "wasted_place_pairs": _l("Wasted places"),
+    "extra_places": _l("Extra places"),
+    "passed_over": _l("Applicants passed over by policy (reserved places or caps)"),
+    "violation_count": _l("Violations"),
+    "ok": _l("Publishable"),
+}
+YES, NO = _l("yes"), _l("no")
+
+
+def solver_value(value: Any) -> str:
+    """Return a certificate value for people: yes/no for flags, "—" for none, else as is."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return str(YES if value else NO)
+    return str(value)
+
+
 # The kinds of object the audit log names (AuditEvent.object_type).
 OBJECT_TYPE_TEXT: Mapping[str, Any] = {
     "apitoken": _l("API token"),
@@ -381,6 +422,8 @@ def register(app: Flask) -> None:
         field_group_label=lambda code: coded(ENUM_TEXT[FieldGroup], code),
         appeal_step_label=lambda action: action_label(action, applicant=True),
         object_type_label=lambda code: coded(OBJECT_TYPE_TEXT, code),
+        solver_label=lambda code: coded(SOLVER_TEXT, code),
+        solver_value=solver_value,
     )
     app.jinja_env.filters.update(
         label=label,

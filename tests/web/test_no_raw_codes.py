@@ -26,6 +26,7 @@ from app.models import (
     DocumentKind,
     DocumentState,
     EducationRoute,
+    Round,
     ScoreComponent,
     User,
 )
@@ -35,11 +36,13 @@ from tests.conftest import PASSWORD, csrf_token
 from tests.pages import PREFIX, build_world, page_urls
 
 LANG = "ru"
+# The independent checker's yes/no findings (solver/checks.py).
+CHECKS = [code for code in labels.SOLVER_TEXT if code.endswith("_ok")]
 # HTML elements whose content is never shown as text.
 HIDDEN = {"script", "style", "template"}
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 # A token is a run of letters, digits and the characters codes are made of.
-TOKEN = re.compile(r"[\w.]+")
+TOKEN = re.compile(r"[\w.-]+")
 
 
 def _forbidden() -> dict[str, str]:
@@ -49,6 +52,7 @@ def _forbidden() -> dict[str, str]:
         for member in enum:
             if len(member.value) > 1:  # "F"/"M" would match initials such as "M. Karimi"
                 codes.setdefault(member.value, f"{enum.__name__} value")
+    codes.update({code: "solver word" for code in labels.SOLVER_TEXT if "_" in code or "-" in code})
     for action in labels.ACTION_TEXT:
         codes[action] = "audit action"
     for prefix, (enum, _text) in labels._ACTION_ENUMS.items():
@@ -112,7 +116,7 @@ def raw_codes(text: str) -> list[str]:
     found = []
     text = re.sub(r"\S+://\S+|\S+@\S+", " ", text)  # links and e-mail addresses are not words
     for token in TOKEN.findall(text):
-        token = token.strip(".")
+        token = token.strip(".-")
         if token in FORBIDDEN:
             found.append(f"{token} ({FORBIDDEN[token]})")
     return found
@@ -164,6 +168,18 @@ def _enrich(app: Flask, world: dict[str, Any]) -> None:
                     state=DocumentState.PROVISIONALLY_ACCEPTED,
                 )
             )
+        # The solver's words: a method, a status, an exclusion reason and the checker's flags.
+        round_ = db.session.get(Round, values["round_id"])
+        round_.solver_version = "1.0"
+        round_.result = {
+            "status": "optimal",
+            "method": "deferred-acceptance",
+            "assignments": {"U-AAAA2222": None, application.public_code: "P1"},
+            "cutoffs": {},
+            "exclusions": {"U-AAAA2222": {"P1": "below_min_score"}},
+            "stats": {},
+        }
+        round_.certificate = {**dict.fromkeys(CHECKS, True), "violation_count": 0, "ok": True}
         actions = [a for a in FORBIDDEN if FORBIDDEN[a] == "audit action"]
         for action in sorted(actions):
             audit.record(None, action, appeal, after={"note": "x"})
