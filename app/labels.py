@@ -198,6 +198,15 @@ DECLINE_REASON_TEXT: Mapping[str, Any] = {
     "withdrew": _l("Withdrew"),
 }
 
+# Why an applicant declined an offer (Placement.decline_reason without a prefix); "withdrawn"
+# is set when the whole application is withdrawn.
+APPLICANT_DECLINE_TEXT: Mapping[str, Any] = {
+    "other_offer": _l("I have another study place"),
+    "moving": _l("I am moving away"),
+    "personal": _l("Personal reasons"),
+    "withdrawn": _l("The application was withdrawn"),
+}
+
 # Parts of the competitive score (ScoreComponent.name).
 SCORE_COMPONENT_TEXT: Mapping[str, Any] = {
     "unt_total": _l("UNT total score"),

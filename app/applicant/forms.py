@@ -32,7 +32,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.labels import country_name
+from app.labels import APPLICANT_DECLINE_TEXT, country_name
 from app.services import dates
 from app.services.errors import InvalidInput
 
@@ -396,11 +396,7 @@ class OfferForm(FlaskForm):
     reason = SelectField(
         _l("Why are you declining? (optional)"),
         choices=_choices(
-            [
-                ("other_offer", _l("I have another study place")),
-                ("moving", _l("I am moving away")),
-                ("personal", _l("Personal reasons")),
-            ],
+            [(code, text) for code, text in APPLICANT_DECLINE_TEXT.items() if code != "withdrawn"],
             blank=_l("I prefer not to say"),
         ),
         validators=[Optional()],

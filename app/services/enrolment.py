@@ -60,9 +60,11 @@ class EnrolmentRefused(ServiceError):
 
 def decline_reason_label(code: str) -> str:
     """Return the reader's text for a stored decline reason (with or without the prefix)."""
-    key = code.removeprefix(REASON_PREFIX)
-    label = DECLINE_REASONS.get(key)
-    return str(label) if label is not None else key
+    if code.startswith(REASON_PREFIX):
+        return labels.coded(DECLINE_REASONS, code.removeprefix(REASON_PREFIX))
+    if code in DECLINE_REASONS:  # a university code that lost its prefix
+        return labels.coded(DECLINE_REASONS, code)
+    return labels.coded(labels.APPLICANT_DECLINE_TEXT, code)
 
 
 def enrolment_deadline(cycle: Cycle) -> datetime | None:

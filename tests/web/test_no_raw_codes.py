@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 from html.parser import HTMLParser
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -22,10 +23,12 @@ from app.extensions import db
 from app.models import (
     Appeal,
     Application,
+    ApplicationStatus,
     Document,
     DocumentKind,
     DocumentState,
     EducationRoute,
+    PlacementState,
     Round,
     ScoreComponent,
     User,
@@ -63,6 +66,8 @@ def _forbidden() -> dict[str, str]:
         (labels.EVIDENCE_TYPE_TEXT, "evidence type"),
         (labels.SCORE_COMPONENT_TEXT, "score component"),
         (labels.REJECT_REASON_TEXT, "reject reason"),
+        (labels.APPLICANT_DECLINE_TEXT, "decline reason"),
+        (labels.DECLINE_REASON_TEXT, "decline reason"),
     ):
         codes.update({code: what for code in mapping})
     from app.applicant.forms import COUNTRY_CODES
@@ -135,9 +140,18 @@ def test_the_sweep_sees_codes_and_ignores_attributes():
     ]
 
 
-def _enrich(app: Flask, world: dict[str, Any]) -> None:
-    """Add what the factories leave out: every audit action, flags, evidence and messages."""
+def _enrich(app: Flask, make: Any, world: dict[str, Any]) -> None:
+    """Add what the factories leave out: every audit action, flags, evidence and messages, a
+    solved round's report and a student who declined with a coded reason."""
     values = world["values"]
+    declined = make.placement(
+        SimpleNamespace(id=values["round_id"]),
+        make.application(status=ApplicationStatus.DECLINED),
+        SimpleNamespace(id=values["program_id"]),
+        state=PlacementState.DECLINED,
+        decline_reason="other_offer",
+    )
+    world["extra"]["university"] = [f"/university/students/{declined.id}"]
     with app.app_context():
         application = db.session.get(Application, values["application_id"])
         appeal = db.session.get(Appeal, values["appeal_id"])
@@ -214,7 +228,7 @@ def _sign_in(client: FlaskClient, app: Flask, email: str) -> None:
 @pytest.mark.parametrize("role", list(PREFIX))
 def test_no_page_shows_a_raw_code(app: Flask, make: Any, role: str):
     world = build_world(app, make, LANG)
-    _enrich(app, world)
+    _enrich(app, make, world)
     client = app.test_client()
     client.get(f"/?lang={LANG}")
     if role != "anonymous":
