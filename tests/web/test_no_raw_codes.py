@@ -255,6 +255,9 @@ def test_no_page_shows_a_raw_code(app: Flask, make: Any, role: str):
     assert not problems, "\n".join(problems)
 
 
+DEADLINE = "2026-09-01T12:00:00+00:00"
+
+
 def test_every_e_mail_names_things_in_words(app_ctx: Flask):
     """The e-mails (and so the in-portal messages) carry labels, not codes, in every language."""
     payloads: dict[str, dict[str, Any]] = {
@@ -262,8 +265,8 @@ def test_every_e_mail_names_things_in_words(app_ctx: Flask):
         "document_state": {"state": "provisionally_accepted", "reason": "", "note": ""},
         "appeal_received": {"appeal_id": 1, "decide_within_days": DECIDE_WITHIN_DAYS},
         "appeal_decided": {"appeal_id": 1, "outcome": "dismissed", "reason": "—"},
-        "offer_reminder": {"program": "P1", "university": "U1", "deadline": "2026-09-01"},
-        "offer_expired": {"program": "P1", "university": "U1", "deadline": "2026-09-01"},
+        "offer_reminder": {"program": "P1", "university": "U1", "deadline": DEADLINE},
+        "offer_expired": {"program": "P1", "university": "U1", "deadline": DEADLINE},
         "round_published": {"cycle": "2026/27", "round": 1, "offers": 3},
         "confirm_email": {"token": "t"},
         "reset_password": {"token": "t"},
@@ -272,6 +275,7 @@ def test_every_e_mail_names_things_in_words(app_ctx: Flask):
         for template, payload in payloads.items():
             subject, body = notifications._render(template, lang, {"name": "A", **payload})
             assert not raw_codes(subject + " " + body), (lang, template, body)
+            assert DEADLINE not in body, "an ISO timestamp is not a date people read"
 
 
 def test_labels_refuse_a_bare_string():
