@@ -923,4 +923,5 @@ def audit_log() -> str:
         pager=audit_view.search(flt, page),
         args=args,
         object_types=audit_view.object_types(),
+        actions=sorted(labels.ACTION_TEXT),
     )
