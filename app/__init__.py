@@ -184,9 +184,11 @@ def register_template_helpers(app: Flask) -> None:
             values["session_lang"] = session.get("lang")
         return values
 
+    from app import labels
     from app.i18n import register_filters
 
     register_filters(app)
+    labels.register(app)
 
 
 def register_jobs(app: Flask) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
+from babel.dates import format_datetime as babel_format_datetime
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -74,11 +75,21 @@ def register_filters(app: Flask) -> None:
             return "—"
         return format_datetime(value, fmt)
 
+    @app.template_filter("utc_datetime")
+    def _utc_datetime(value: str | datetime | None, fmt: str = "medium") -> str:
+        # Message payloads keep ISO timestamps (JSON); the reader sees them in words, in UTC as
+        # the e-mails say.
+        if not value:
+            return "—"
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return babel_format_datetime(moment, fmt, tzinfo=UTC, locale=get_locale())
+
     @app.template_filter("filesize")
     def _filesize(value: int | None) -> str:
         # "12 kB" / "12 кБ": the unit follows the reader's language, no catalogue entry needed.
         from babel.units import format_unit
-        from flask_babel import get_locale
 
         kilobytes = max(1, round((value or 0) / 1024))
         return format_unit(kilobytes, "digital-kilobyte", length="short", locale=get_locale())

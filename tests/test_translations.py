@@ -4,6 +4,7 @@ string marked in the source code is in the catalogues. No app or database is nee
 
 from __future__ import annotations
 
+import gettext
 import re
 import subprocess
 import sys
@@ -11,13 +12,15 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from babel import Locale
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "app" / "translations"
-#: Languages whose every msgstr must be filled, with the number of plural forms of each.
-TRANSLATED = {"kk": 2, "ru": 3, "fa_AF": 1, "ps": 2}
+#: Languages whose every msgstr must be filled, with the number of plural forms of each: CLDR's
+#: integer categories (ru one/few/many; kk, ps one/other; fa_AF one = 0 or 1, other).
+TRANSLATED = {"kk": 2, "ru": 3, "fa_AF": 2, "ps": 2}
 #: English is the source language: an empty msgstr falls back to the msgid.
 ALL_LANGUAGES = [*TRANSLATED, "en"]
 
@@ -71,16 +74,41 @@ def test_plural_forms_match_the_language(lang: str) -> None:
 
 
 @pytest.mark.parametrize("lang", list(TRANSLATED))
-def test_every_message_has_a_translation(lang: str) -> None:
+def test_plural_rule_follows_cldr(lang: str) -> None:
+    """The header's `plural=` picks one form per CLDR category for every whole number."""
     catalog = load(lang)
-    empty = [m.id for m in real_messages(catalog) if not all(f.strip() for f in forms(m))]
-    assert not empty, f"{lang}: {len(empty)} untranslated, e.g. {empty[:5]}"
-    wrong = [
-        m.id
+    pick = gettext.c2py(catalog.plural_expr)  # what the gettext runtime evaluates
+    category = Locale.parse(lang).plural_form
+    chosen: dict[str, set[int]] = {}
+    for n in range(1001):
+        chosen.setdefault(category(n), set()).add(pick(n))
+    assert all(len(forms) == 1 for forms in chosen.values()), (lang, chosen)
+    assert len(chosen) == catalog.num_plurals, (lang, sorted(chosen))
+
+
+def missing_translations(catalog: Catalog) -> list[str]:
+    """Messages with an empty msgstr, or a plural entry short of the header's forms."""
+    empty = [key(m)[1] for m in real_messages(catalog) if not all(f.strip() for f in forms(m))]
+    short = [
+        key(m)[1]
         for m in real_messages(catalog)
         if m.pluralizable and len(forms(m)) != catalog.num_plurals
     ]
-    assert not wrong, f"{lang}: plural entries without {catalog.num_plurals} forms: {wrong}"
+    return empty + short
+
+
+@pytest.mark.parametrize("lang", list(TRANSLATED))
+def test_every_message_has_a_translation(lang: str) -> None:
+    missing = missing_translations(load(lang))
+    assert not missing, f"{lang}: {len(missing)} untranslated, e.g. {missing[:5]}"
+
+
+def test_a_missing_plural_form_counts_as_untranslated() -> None:
+    catalog = Catalog(locale="ru")
+    catalog.add(("%(num)d day", "%(num)d days"), ("%(num)d день", "%(num)d дня", ""))
+    catalog.add(("%(num)d place", "%(num)d places"), ("%(num)d место", "%(num)d места"))
+    catalog.add("Fine", "Хорошо")
+    assert missing_translations(catalog) == ["%(num)d day", "%(num)d place"]
 
 
 @pytest.mark.parametrize("lang", ALL_LANGUAGES)

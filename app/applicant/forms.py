@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -31,6 +32,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from app.labels import APPLICANT_DECLINE_TEXT, country_name
 from app.services import dates
 from app.services.errors import InvalidInput
 
@@ -38,28 +40,30 @@ REQUIRED = _l("Please fill this in.")
 CHOOSE = _l("Please choose one.")
 TOO_LONG = _l("This is too long.")
 
-COUNTRIES = [
-    ("AF", _l("Afghanistan")),
-    ("SY", _l("Syria")),
-    ("YE", _l("Yemen")),
-    ("IQ", _l("Iraq")),
-    ("IR", _l("Iran")),
-    ("PK", _l("Pakistan")),
-    ("SO", _l("Somalia")),
-    ("SD", _l("Sudan")),
-    ("ER", _l("Eritrea")),
-    ("PS", _l("Palestine")),
-    ("UA", _l("Ukraine")),
-    ("MM", _l("Myanmar")),
-    ("TJ", _l("Tajikistan")),
-    ("UZ", _l("Uzbekistan")),
-    ("KG", _l("Kyrgyzstan")),
-    ("TM", _l("Turkmenistan")),
-    ("CN", _l("China")),
-    ("RU", _l("Russia")),
-    ("XX", _l("Stateless or other")),
-]
-SCHOOL_COUNTRIES = [("KZ", _l("Kazakhstan")), *COUNTRIES]
+# Countries of origin most applicants come from; names are CLDR's, in the reader's language.
+COUNTRY_CODES = (
+    "AF",
+    "SY",
+    "YE",
+    "IQ",
+    "IR",
+    "PK",
+    "SO",
+    "SD",
+    "ER",
+    "PS",
+    "UA",
+    "MM",
+    "TJ",
+    "UZ",
+    "KG",
+    "TM",
+    "CN",
+    "RU",
+    "XX",
+)
+COUNTRIES = [(code, LazyString(country_name, code)) for code in COUNTRY_CODES]
+SCHOOL_COUNTRIES = [("KZ", LazyString(country_name, "KZ")), *COUNTRIES]
 
 SCORE_LABELS = {
     "unt_total": (_l("UNT total score"), _l("Unified National Testing, 0–140.")),
@@ -392,11 +396,7 @@ class OfferForm(FlaskForm):
     reason = SelectField(
         _l("Why are you declining? (optional)"),
         choices=_choices(
-            [
-                ("other_offer", _l("I have another study place")),
-                ("moving", _l("I am moving away")),
-                ("personal", _l("Personal reasons")),
-            ],
+            [(code, text) for code, text in APPLICANT_DECLINE_TEXT.items() if code != "withdrawn"],
             blank=_l("I prefer not to say"),
         ),
         validators=[Optional()],

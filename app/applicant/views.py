@@ -26,7 +26,6 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from app.applicant import bp
 from app.applicant.forms import (
-    COUNTRIES,
     SCORE_LABELS,
     ChoiceActionForm,
     DeleteDraftForm,
@@ -79,7 +78,6 @@ def _context(application: Application | None, **extra: Any) -> dict[str, Any]:
         "status_meaning": workflow.status_meaning,
         "both_calendars": dates.format_both,
         "score_labels": {name: label for name, (label, _hint) in SCORE_LABELS.items()},
-        "country_names": dict(COUNTRIES),
     }
     values.update(extra)
     return values

@@ -177,7 +177,6 @@ def _render_show(
         decision=decision,
         evidence=appeals.evidence(appeal),
         history=appeals.history(appeal),
-        step_titles={action: title for action, (title, _text) in appeals.TIMELINE_TEXT.items()},
         assign_form=_assign_form(appeal),
         decide_form=decide_form or DecideForm(formdata=None),
         preview_form=preview_form or PreviewForm(formdata=None),

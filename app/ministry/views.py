@@ -9,12 +9,13 @@ from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms.fields.choices import SelectChoice
 
-from app import jobs
+from app import jobs, labels
 from app.extensions import db
 from app.ministry import bp
 from app.ministry.forms import (
@@ -40,6 +41,7 @@ from app.models import (
     ApplicationStatus,
     Cycle,
     CycleStatus,
+    PlacementState,
     Program,
     RoundKind,
     RoundStatus,
@@ -55,8 +57,8 @@ from app.services import (
     proposals,
     quotas,
     rounds,
+    scoring,
     verification,
-    workflow,
 )
 from app.services.errors import NotFound, ServiceError
 
@@ -157,7 +159,7 @@ def show_cycle(cycle_id: int) -> str:
         status_form=CycleStatusForm(),
         quotas=quotas.cycle_quotas(cycle),
         rounds=sorted(cycle.rounds, key=lambda r: -r.number),
-        formula=cycles.format_formula(cycle.score_formula or {}),
+        formula=scoring.describe_formula(cycle.score_formula or {}),
         next_states=[
             (choice.value, choice.label)
             for choice in CycleStatusForm().status.choices
@@ -344,7 +346,14 @@ def approve_proposal(cycle_id: int, quota_id: int) -> View:
         flash(str(err), "error")
         return redirect(url_for("ministry.quota_list", cycle_id=cycle.id))
     db.session.commit()
-    flash(_("The proposal is approved: the program has %(n)d places.", n=quota.places), "success")
+    flash(
+        ngettext(
+            "The proposal is approved: the program has %(num)d place.",
+            "The proposal is approved: the program has %(num)d places.",
+            quota.places,
+        ),
+        "success",
+    )
     return redirect(url_for("ministry.quota_list", cycle_id=cycle.id))
 
 
@@ -431,7 +440,14 @@ def import_quotas(cycle_id: int) -> View:
         flash(str(err), "error")
         return _render_quotas(cycle, import_form=form), err.status_code
     db.session.commit()
-    flash(_("The file is imported: %(n)s quotas changed.", n=changed), "success")
+    flash(
+        ngettext(
+            "The file is imported: %(num)d quota changed.",
+            "The file is imported: %(num)d quotas changed.",
+            changed,
+        ),
+        "success",
+    )
     return redirect(url_for("ministry.quota_list", cycle_id=cycle.id))
 
 
@@ -456,7 +472,6 @@ def verification_queue() -> str:
         backlog=verification.backlog(),
         cycles=cycles.list_cycles(),
         cycle_id=cycle_id,
-        label=workflow.status_label,
     )
 
 
@@ -497,7 +512,6 @@ def _render_application(application: Application, status: int = 200, **forms: An
         info_form=forms.get("info_form") or _needs_info_form(),
         reasons=verification.REJECT_REASONS,
         sections=verification.INFO_SECTIONS,
-        label=workflow.status_label,
         can_decide=application.status in (ApplicationStatus.SUBMITTED, ApplicationStatus.IN_REVIEW),
     )
     return (page, status) if status != 200 else page
@@ -797,13 +811,17 @@ def compare_rounds(cycle_id: int) -> View:
 # --- Exports --------------------------------------------------------------------------------
 
 
+# Code columns stay for machines; a `_label` column beside a code is for people (reader's language).
 APPLICANT_COLUMNS: list[exports.Column] = [
     ("code", "code"),
     ("status", "status"),
+    ("status_label", "status_label"),
     ("name_latin", "name_latin"),
     ("name_cyrillic", "name_cyrillic"),
     ("gender", "gender"),
+    ("gender_label", "gender_label"),
     ("country", "country_of_origin"),
+    ("country_label", "country_of_origin_label"),
     ("score", "competitive_score"),
     ("choices", "choices"),
     ("submitted_at", "submitted_at_utc"),
@@ -813,6 +831,7 @@ ROUND_COLUMNS: list[exports.Column] = [
     ("program", "program"),
     ("choice_rank", "choice_rank"),
     ("state", "state"),
+    ("state_label", "state_label"),
     ("offer_deadline_at", "offer_deadline_utc"),
 ]
 STAT_COLUMNS: list[exports.Column] = [("chart", "chart"), ("label", "label"), ("count", "count")]
@@ -838,10 +857,13 @@ def export_applicants(cycle_id: int, fmt: str) -> Response:
             yield {
                 "code": a.public_code,
                 "status": a.status.value,
+                "status_label": labels.label(a.status),
                 "name_latin": a.name_latin,
                 "name_cyrillic": a.name_cyrillic,
                 "gender": a.gender.value if a.gender else "",
+                "gender_label": labels.label(a.gender) if a.gender else "",
                 "country": a.country_of_origin,
+                "country_label": labels.country_name(a.country_of_origin),
                 "score": a.competitive_score,
                 "choices": " > ".join(codes.get(c.program_id, "?") for c in a.choices),
                 "submitted_at": a.submitted_at,
@@ -857,7 +879,18 @@ def export_round(round_id: int, fmt: str) -> Response:
     _fmt(fmt)
     if round_.result is None:
         abort(404)
-    return exports.download(rounds.round_rows(round_), ROUND_COLUMNS, f"round-{round_.id}", fmt)
+    rows = (
+        {**row, "state_label": _round_state_label(row["state"])}
+        for row in rounds.round_rows(round_)
+    )
+    return exports.download(rows, ROUND_COLUMNS, f"round-{round_.id}", fmt)
+
+
+def _round_state_label(state: str) -> str:
+    # "held": the solver gave a place that is not offered yet (the round is not published).
+    if not state:
+        return ""
+    return labels.label(PlacementState.PROPOSED if state == "held" else PlacementState(state))
 
 
 @bp.get("/export/statistics.<fmt>")
@@ -890,4 +923,5 @@ def audit_log() -> str:
         pager=audit_view.search(flt, page),
         args=args,
         object_types=audit_view.object_types(),
+        actions=sorted(labels.ACTION_TEXT),
     )

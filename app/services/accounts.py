@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
@@ -51,7 +52,11 @@ def check_new_password(password: str) -> None:
     """Refuse passwords too short to resist guessing."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(
-            _("Choose a password of at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+            ngettext(
+                "Choose a password of at least %(num)d character.",
+                "Choose a password of at least %(num)d characters.",
+                MIN_PASSWORD_LENGTH,
+            )
         )
 
 

@@ -10,6 +10,7 @@ import hashlib
 import secrets
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from app.extensions import db
@@ -49,7 +50,11 @@ def create_token(university_id: int, name: str, *, by: User) -> tuple[ApiToken, 
     active = [t for t in tokens_of(university_id) if t.revoked_at is None]
     if len(active) >= MAX_ACTIVE_TOKENS:
         raise ServiceError(
-            _("Revoke an unused token first: at most %(n)d can be active.", n=MAX_ACTIVE_TOKENS)
+            ngettext(
+                "Revoke an unused token first: at most %(num)d token can be active.",
+                "Revoke an unused token first: at most %(num)d tokens can be active.",
+                MAX_ACTIVE_TOKENS,
+            )
         )
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(

@@ -22,13 +22,14 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
-from flask_babel import format_datetime
+from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 import solver
+from app import labels
 from app.extensions import db
 from app.models import (
     Appeal,
@@ -93,27 +94,6 @@ GROUNDS: dict[AppealSubject, tuple[AppealGround, ...]] = {
     ),
 }
 
-SUBJECT_TEXT = {
-    AppealSubject.ELIGIBILITY: _l("The decision that the application is not eligible"),
-    AppealSubject.DOCUMENT: _l("A rejected document"),
-    AppealSubject.SCORE: _l("The competitive score"),
-    AppealSubject.PLACEMENT: _l("The result of an allocation round"),
-}
-GROUND_TEXT = {
-    AppealGround.FACTUAL_ERROR: _l("A factual error in my data or score"),
-    AppealGround.DOCUMENT_WRONGLY_REJECTED: _l("My document was wrongly rejected"),
-    AppealGround.PROCEDURE_NOT_FOLLOWED: _l("The procedure was not followed"),
-    AppealGround.NEW_EVIDENCE: _l("New evidence that was not available earlier"),
-}
-STATE_TEXT = {
-    AppealState.SUBMITTED: _l("Submitted"),
-    AppealState.IN_REVIEW: _l("Being reviewed"),
-    AppealState.UPHELD: _l("Upheld"),
-    AppealState.PARTLY_UPHELD: _l("Partly upheld"),
-    AppealState.DISMISSED: _l("Dismissed"),
-    AppealState.WITHDRAWN: _l("Withdrawn"),
-}
-
 
 class AppealTooLate(ServiceError):
     """The appeal window for this decision has closed."""
@@ -157,17 +137,17 @@ class Decision:
 
 def subject_label(subject: AppealSubject | str) -> str:
     """Return the decision kind in the reader's language."""
-    return str(SUBJECT_TEXT[AppealSubject(subject)])
+    return labels.label(AppealSubject(subject))
 
 
 def ground_label(ground: AppealGround | str) -> str:
     """Return the ground in the reader's language."""
-    return str(GROUND_TEXT[AppealGround(ground)])
+    return labels.label(AppealGround(ground))
 
 
 def state_label(state: AppealState | str) -> str:
     """Return the appeal state in the reader's language."""
-    return str(STATE_TEXT[AppealState(state)])
+    return labels.label(AppealState(state))
 
 
 def grounds_for(subject: AppealSubject | str) -> tuple[AppealGround, ...]:
@@ -395,7 +375,11 @@ def file_appeal(
     statement = (statement or "").strip()
     if len(statement) < MIN_STATEMENT:
         raise InvalidInput(
-            _("Explain in at least %(n)d characters why the decision is wrong.", n=MIN_STATEMENT)
+            ngettext(
+                "Explain in at least %(num)d character why the decision is wrong.",
+                "Explain in at least %(num)d characters why the decision is wrong.",
+                MIN_STATEMENT,
+            )
         )
     if not declaration:
         raise InvalidInput(_("Confirm the declaration to file the appeal."))

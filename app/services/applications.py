@@ -13,9 +13,11 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
+from app import labels
 from app.extensions import db
 from app.models import (
     Application,
@@ -57,20 +59,9 @@ SECTION_TITLES = {
     "review": _l("Review and send"),
 }
 
-# Flags staff must look at; the applicant could still apply.
-FLAG_TEXT = {
-    "status_renewal_pending": _l("Status renewal pending: the document expires before the start."),
-    "status_date_unknown": _l("Status document date not known yet (renewal pending)."),
-    "school_documents_lost": _l("School finished, but the documents were lost."),
-    "status_expires_before_start": _l("The status document expires before studies start."),
-}
-
-EVIDENCE_TYPES = {
-    "sworn_statement": _l("Sworn statement"),
-    "unhcr_attestation": _l("UNHCR or partner attestation"),
-    "qualifications_passport": _l("Qualifications passport assessment"),
-    "other": _l("Other evidence"),
-}
+# The words for flags and evidence kinds live with every other label.
+FLAG_TEXT = labels.FLAG_TEXT
+EVIDENCE_TYPES = labels.EVIDENCE_TYPE_TEXT
 
 # Documents that count towards the checklist (a rejected or replaced one does not).
 COUNTING_STATES = frozenset(
@@ -230,7 +221,7 @@ def precheck(cycle: Cycle, answers: dict[str, Any]) -> Precheck:
                 "protection_status",
                 _(
                     "This quota is only for %(who)s.",
-                    who=", ".join(_protection_label(s) for s in allowed),
+                    who=labels.join_list(_protection_label(s) for s in allowed),
                 ),
                 _(
                     "If you have asked for asylum in Kazakhstan or hold refugee status, choose "
@@ -553,9 +544,10 @@ def add_choice(
         raise InvalidInput(_("This program is already on your list."))
     if len(application.choices) >= application.cycle.max_choices:
         raise InvalidInput(
-            _(
-                "You can list at most %(n)s programs. Remove one first.",
-                n=application.cycle.max_choices,
+            ngettext(
+                "You can list at most %(num)d program. Remove it first.",
+                "You can list at most %(num)d programs. Remove one first.",
+                application.cycle.max_choices,
             )
         )
     choice = Choice(program_id=program_id, rank=len(application.choices) + 1)
@@ -737,7 +729,10 @@ def submit(application: Application, *, by: User) -> Application:
     missing = missing_items(application)
     if missing:
         raise InvalidInput(
-            _("Something is still missing: %(items)s.", items="; ".join(m for _s, m in missing))
+            _(
+                "Something is still missing: %(items)s.",
+                items=labels.join_list(m for _s, m in missing),
+            )
         )
     resubmission = application.status == S.NEEDS_INFO
     application.declaration_accepted_at = now

@@ -12,8 +12,11 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import (
     Appeal,
+    AppealState,
     Application,
     ApplicationStatus,
+    FieldGroup,
+    Gender,
     Placement,
     PlacementState,
     Program,
@@ -141,10 +144,13 @@ def overview(cycle_id: int | None = None) -> list[Series]:
     def series(key: str, title: str, rows: list[tuple[str, int]]) -> Series:
         return Series(key, title, [r[0] for r in rows], [r[1] for r in rows])
 
-    from app.services.workflow import status_label
+    from app.labels import label
 
-    def labelled(rows: list[tuple[str, int]]) -> list[tuple[str, int]]:
-        return [(status_label(ApplicationStatus(k)), n) for k, n in rows]
+    def labelled(
+        rows: list[tuple[str, int]], enum: type = ApplicationStatus
+    ) -> list[tuple[str, int]]:
+        # The charts and the statistics export show people the label, never the stored code.
+        return [(label(enum(k)) if k in {e.value for e in enum} else k, n) for k, n in rows]
 
     return [
         series("by-state", _("Applications by state"), labelled(applications_by_state(cycle_id))),
@@ -155,9 +161,17 @@ def overview(cycle_id: int | None = None) -> list[Series]:
         series(
             "by-university", _("Places filled by university"), places_by("university", cycle_id)
         ),
-        series("by-field", _("Places filled by field"), places_by("field", cycle_id)),
-        series("gender", _("Gender balance (eligible and later)"), gender_balance(cycle_id)),
-        series("appeals", _("Appeals by state"), appeals_by_state(cycle_id)),
+        series(
+            "by-field",
+            _("Places filled by field"),
+            labelled(places_by("field", cycle_id), FieldGroup),
+        ),
+        series(
+            "gender",
+            _("Gender balance (eligible and later)"),
+            labelled(gender_balance(cycle_id), Gender),
+        ),
+        series("appeals", _("Appeals by state"), labelled(appeals_by_state(cycle_id), AppealState)),
     ]
 
 

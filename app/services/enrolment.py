@@ -15,10 +15,10 @@ from typing import Any
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
+from app import labels
 from app.extensions import db
 from app.models import (
     Application,
@@ -41,11 +41,7 @@ P = PlacementState
 # Coded reasons a university gives when it declines an accepted student; the student sees the
 # text in their own language. Codes are stored in Placement.decline_reason with this prefix so
 # they never mix with the applicant's own reasons for declining an offer.
-DECLINE_REASONS = {
-    "did_not_arrive": _l("Did not arrive"),
-    "documents_not_presented": _l("Documents not presented"),
-    "withdrew": _l("Withdrew"),
-}
+DECLINE_REASONS = labels.DECLINE_REASON_TEXT
 REASON_PREFIX = "university:"
 
 # A place is held while offered, accepted or enrolled; it returns to the pool when declined,
@@ -64,9 +60,11 @@ class EnrolmentRefused(ServiceError):
 
 def decline_reason_label(code: str) -> str:
     """Return the reader's text for a stored decline reason (with or without the prefix)."""
-    key = code.removeprefix(REASON_PREFIX)
-    label = DECLINE_REASONS.get(key)
-    return str(label) if label is not None else key
+    if code.startswith(REASON_PREFIX):
+        return labels.coded(DECLINE_REASONS, code.removeprefix(REASON_PREFIX))
+    if code in DECLINE_REASONS:  # a university code that lost its prefix
+        return labels.coded(DECLINE_REASONS, code)
+    return labels.coded(labels.APPLICANT_DECLINE_TEXT, code)
 
 
 def enrolment_deadline(cycle: Cycle) -> datetime | None:

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -358,7 +359,12 @@ def import_quotas(cycle: Cycle, filename: str, data: bytes, *, by: User) -> int:
         parsed.append((program, values))
     if errors:
         raise QuotaImportError(
-            _("Nothing was saved: %(n)s rows have errors.", n=len(errors)), errors
+            ngettext(
+                "Nothing was saved: %(num)d row has errors.",
+                "Nothing was saved: %(num)d rows have errors.",
+                len(errors),
+            ),
+            errors,
         )
     existing = {q.program_id: q for q in cycle_quotas(cycle)}
     changed = 0

@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 
 import solver
+from app import labels
 from app.extensions import db
 from app.models import (
     Application,
@@ -1060,7 +1061,13 @@ def review(round_: Round, *, unplaced_limit: int = 200) -> Review:
     unplaced = sorted(a for a, p in assignments.items() if p is None)
     out.unplaced_count = len(unplaced)
     out.unplaced = [
-        (code, [f"{pid}: {why}" for pid, why in (exclusions.get(code) or {}).items()])
+        (
+            code,
+            [
+                f"{pid}: {labels.coded(labels.SOLVER_TEXT, why)}"
+                for pid, why in (exclusions.get(code) or {}).items()
+            ],
+        )
         for code in unplaced[:unplaced_limit]
     ]
     out.placed = sum(load.values())

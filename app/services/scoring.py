@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from app import labels
+
 TWO_PLACES = Decimal("0.01")
 
 
@@ -28,6 +30,12 @@ def competitive_score(
 
 
 def describe_formula(formula: Mapping[str, Any]) -> str:
-    """Write the formula the way it is published: `1 × unt_total + 10 × gpa`."""
-    parts = [f"{weight.normalize()} × {name}" for name, weight in formula_weights(formula).items()]
+    """Write the formula the way it is published: `1 × UNT total score + 10 × School grade average`.
+
+    Components are named in the reader's language (app.labels), never by their codes.
+    """
+    parts = [
+        f"{weight.normalize()} × {labels.coded(labels.SCORE_COMPONENT_TEXT, name)}"
+        for name, weight in formula_weights(formula).items()
+    ]
     return " + ".join(parts) or "—"

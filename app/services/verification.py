@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from app import labels
 from app.extensions import db
 from app.models import (
     Application,
@@ -31,15 +32,8 @@ S = ApplicationStatus
 # The states that wait for a ministry decision, oldest first.
 QUEUE_STATES = (S.SUBMITTED, S.IN_REVIEW, S.NEEDS_INFO)
 
-# Coded reasons for rejecting a document; the applicant sees the text.
-REJECT_REASONS = {
-    "illegible": _l("The document cannot be read."),
-    "expired": _l("The document has expired."),
-    "wrong_document": _l("This is not the document that was asked for."),
-    "name_mismatch": _l("The name does not match the application."),
-    "incomplete": _l("Pages or parts of the document are missing."),
-    "not_authentic": _l("The document could not be confirmed as genuine."),
-}
+# Coded reasons for rejecting a document; the applicant sees the text (app.labels).
+REJECT_REASONS = labels.REJECT_REASON_TEXT
 
 # Sections of the application form an officer can ask the applicant to complete again.
 INFO_SECTIONS = {

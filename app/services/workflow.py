@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app import labels
 from app.extensions import db
 from app.models import Application, ApplicationStatus, StatusChange, User, utcnow
 from app.services import audit, notifications
@@ -109,60 +110,36 @@ def change_status(
     return change
 
 
-def status_label(status: ApplicationStatus) -> str:
-    """Return the status name in the reader's language."""
-    return str(STATUS_TEXT[status][0])
+def status_label(status: ApplicationStatus | str) -> str:
+    """Return the status name in the reader's language (see app.labels)."""
+    return labels.label(ApplicationStatus(status))
 
 
 def status_meaning(status: ApplicationStatus) -> str:
     """Return the plain-language meaning of a status for the applicant's timeline."""
-    return str(STATUS_TEXT[status][1])
+    return str(STATUS_MEANING[ApplicationStatus(status)])
 
 
-# Lazy strings: translated in the reader's language when rendered.
-STATUS_TEXT = {
-    S.DRAFT: (
-        _l("Draft"),
-        _l("You are still filling in your application. Nobody else can see it."),
+# What each status means for the applicant (the names are in app.labels).
+STATUS_MEANING = {
+    S.DRAFT: _l("You are still filling in your application. Nobody else can see it."),
+    S.SUBMITTED: _l("Your application has reached the ministry. Staff will check it."),
+    S.IN_REVIEW: _l("Ministry staff are checking your documents and scores."),
+    S.NEEDS_INFO: _l(
+        "Staff need something more from you. Open your application to see what, then send it."
     ),
-    S.SUBMITTED: (
-        _l("Submitted"),
-        _l("Your application has reached the ministry. Staff will check it."),
+    S.ELIGIBLE: _l("Your application is complete and eligible. It will take part in allocation."),
+    S.INELIGIBLE: _l(
+        "Your application does not meet a rule of the quota. See the reason; you may appeal."
     ),
-    S.IN_REVIEW: (
-        _l("Being checked"),
-        _l("Ministry staff are checking your documents and scores."),
+    S.PLACED: _l("You have been offered a place. Accept or decline it in time."),
+    S.NOT_PLACED: _l(
+        "There was no place for you in this round. You stay in line for later rounds."
     ),
-    S.NEEDS_INFO: (
-        _l("More information needed"),
-        _l("Staff need something more from you. Open your application to see what, then send it."),
-    ),
-    S.ELIGIBLE: (
-        _l("Eligible"),
-        _l("Your application is complete and eligible. It will take part in allocation."),
-    ),
-    S.INELIGIBLE: (
-        _l("Not eligible"),
-        _l("Your application does not meet a rule of the quota. See the reason; you may appeal."),
-    ),
-    S.PLACED: (
-        _l("Offered a place"),
-        _l("You have been offered a place. Accept or decline it in time."),
-    ),
-    S.NOT_PLACED: (
-        _l("Not placed"),
-        _l("There was no place for you in this round. You stay in line for later rounds."),
-    ),
-    S.ACCEPTED: (
-        _l("Accepted"),
-        _l("You accepted your place. The university will confirm enrolment."),
-    ),
-    S.DECLINED: (_l("Declined"), _l("The place was declined. It goes back to other applicants.")),
-    S.EXPIRED: (
-        _l("Offer expired"),
-        _l("The offer was not accepted in time and has been released."),
-    ),
-    S.ENROLLED: (_l("Enrolled"), _l("The university confirmed your enrolment. Congratulations!")),
-    S.NO_SHOW: (_l("Did not enrol"), _l("The university reported that you did not enrol.")),
-    S.WITHDRAWN: (_l("Withdrawn"), _l("The application was withdrawn and takes no further part.")),
+    S.ACCEPTED: _l("You accepted your place. The university will confirm enrolment."),
+    S.DECLINED: _l("The place was declined. It goes back to other applicants."),
+    S.EXPIRED: _l("The offer was not accepted in time and has been released."),
+    S.ENROLLED: _l("The university confirmed your enrolment. Congratulations!"),
+    S.NO_SHOW: _l("The university reported that you did not enrol."),
+    S.WITHDRAWN: _l("The application was withdrawn and takes no further part."),
 }

@@ -11,12 +11,12 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
+from app import labels
 from app.extensions import db
 from app.models import Placement, PlacementState, Program, ProgramQuota
 from app.services import api_tokens, enrolment, exports, offer_letters, proposals
@@ -195,6 +195,7 @@ EXPORT_COLUMNS = [
     ("cycle", "cycle"),
     ("round", "round"),
     ("round_kind", "round_kind"),
+    ("round_kind_label", "round_kind_label"),
     ("name_latin", "name_latin"),
     ("name_cyrillic", "name_cyrillic"),
     ("name_native", "name_native"),
@@ -203,9 +204,11 @@ EXPORT_COLUMNS = [
     ("score", "score"),
     ("choice_rank", "choice_rank"),
     ("state", "state"),
+    ("state_label", "state_label"),
     ("offer_deadline_utc", "offer_deadline_utc"),
     ("decided_at_utc", "decided_at_utc"),
     ("decline_reason", "decline_reason"),
+    ("decline_reason_label", "decline_reason_label"),
     ("from_appeal", "from_appeal"),
     ("extra_place", "extra_place"),
     ("placement_id", "placement_id"),
@@ -224,6 +227,7 @@ def export_rows(placements: list[Placement]) -> list[dict[str, Any]]:
                 "cycle": p.round.cycle.name,
                 "round": p.round.number,
                 "round_kind": p.round.kind.value,
+                "round_kind_label": labels.label(p.round.kind),
                 "name_latin": app_.name_latin,
                 "name_cyrillic": app_.name_cyrillic,
                 "name_native": app_.name_native,
@@ -232,9 +236,13 @@ def export_rows(placements: list[Placement]) -> list[dict[str, Any]]:
                 "score": app_.competitive_score,
                 "choice_rank": p.choice_rank,
                 "state": p.state.value,
+                "state_label": labels.label(p.state),
                 "offer_deadline_utc": p.offer_deadline_at,
                 "decided_at_utc": p.decided_at,
                 "decline_reason": p.decline_reason,
+                "decline_reason_label": (
+                    enrolment.decline_reason_label(p.decline_reason) if p.decline_reason else ""
+                ),
                 "from_appeal": p.from_appeal,
                 "extra_place": p.extra_place,
                 "placement_id": p.id,
@@ -361,15 +369,4 @@ def propose(program_id: int) -> Response | tuple[str, int]:
 
 
 def _state_label(state: PlacementState | str) -> str:
-    value = state.value if isinstance(state, PlacementState) else state
-    return str(STATE_LABELS.get(value, value))
-
-
-STATE_LABELS = {
-    "offered": _l("Offered"),
-    "accepted": _l("Accepted"),
-    "declined": _l("Declined"),
-    "expired": _l("Expired"),
-    "enrolled": _l("Enrolled"),
-    "no_show": _l("Did not enrol"),
-}
+    return labels.label(PlacementState(state))
