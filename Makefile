@@ -5,6 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 STAMP := $(VENV)/.installed-stamp
+# The suite runs in parallel processes (pytest-xdist), one test file per process at a time so
+# a module's shared world is built once; PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= 2
+PYTEST := $(BIN)/pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile
 
 .PHONY: run test test-postgres setup db translations translations-update lint format bench clean help
 
@@ -48,11 +52,11 @@ run: db
 	@bash scripts/dev-server.sh
 
 test: setup
-	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 
 test-postgres: setup
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} \
-		$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+		$(PYTEST) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
