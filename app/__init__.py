@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask, g, has_request_context, request, session
 from flask_babel import get_locale
+from jinja2 import pass_context
 
 from app.config import Config, DevelopmentConfig
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -183,6 +184,33 @@ def register_template_helpers(app: Flask) -> None:
             values["csp_nonce"] = g.get("csp_nonce", "")
             values["session_lang"] = session.get("lang")
         return values
+
+    @app.template_global()
+    @pass_context
+    def forms_with_errors(context: Any) -> list[Any]:
+        """The forms of this page that failed validation, for the one error summary in base.html.
+
+        Found in the template's context, also inside dicts, lists and rows of forms, so a view
+        only has to render its refused form again: a new form needs no template code.
+        """
+        from flask_wtf import FlaskForm
+
+        found: list[Any] = []
+
+        def collect(value: Any, depth: int) -> None:
+            if isinstance(value, FlaskForm):
+                if value.errors and value not in found:
+                    found.append(value)
+            elif depth and isinstance(value, dict):
+                for item in value.values():
+                    collect(item, depth - 1)
+            elif depth and isinstance(value, list | tuple):
+                for item in value:
+                    collect(item, depth - 1)
+
+        for value in context.get_all().values():
+            collect(value, 2)
+        return found
 
     from app import labels
     from app.i18n import register_filters

@@ -268,7 +268,6 @@ def _render_quotas(cycle: Cycle, **forms: Any) -> str:
         new_form=new_form,
         limits_form=limits_form,
         import_form=forms.get("import_form") or ImportForm(formdata=None),
-        import_errors=forms.get("import_errors") or [],
         total_places=sum(q.places for q in items),
         proposals=proposals.pending_proposals(cycle),
         approve_form=forms.get("approve_form") or ApproveProposalForm(formdata=None),
@@ -434,7 +433,10 @@ def import_quotas(cycle_id: int) -> View:
     except quotas.QuotaImportError as err:
         db.session.rollback()
         flash(str(err), "error")
-        return _render_quotas(cycle, import_form=form, import_errors=err.errors), 400
+        form.file.errors = [
+            _("Row %(row)s: %(message)s", row=e.row, message=e.message) for e in err.errors
+        ]
+        return _render_quotas(cycle, import_form=form), 400
     except ServiceError as err:
         db.session.rollback()
         flash(str(err), "error")
