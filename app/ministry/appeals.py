@@ -167,6 +167,7 @@ def _render_show(
     *,
     decide_form: DecideForm | None = None,
     preview_form: PreviewForm | None = None,
+    assign_form: AssignForm | None = None,
     impact: appeals.Impact | None = None,
     status: int = 200,
 ) -> Page:
@@ -177,7 +178,7 @@ def _render_show(
         decision=decision,
         evidence=appeals.evidence(appeal),
         history=appeals.history(appeal),
-        assign_form=_assign_form(appeal),
+        assign_form=assign_form or _assign_form(appeal),
         decide_form=decide_form or DecideForm(formdata=None),
         preview_form=preview_form or PreviewForm(formdata=None),
         impact=impact,
@@ -201,8 +202,7 @@ def assign_appeal(appeal_id: int) -> Page:
     appeal = _appeal(appeal_id)
     form = _assign_form(appeal)
     if not form.validate_on_submit():
-        flash(_("Choose an officer who did not make the appealed decision."), "error")
-        return _render_show(appeal, status=400)
+        return _render_show(appeal, assign_form=form, status=400)
     officer = db.session.get(User, int(form.officer.data))
     if officer is None:
         abort(404)

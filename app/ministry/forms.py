@@ -204,7 +204,10 @@ class DocumentDecisionForm(FlaskForm):
 
 
 class EligibleForm(FlaskForm):
-    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)])
+    # Both decision forms sit on one page and post a "note": their ids must differ.
+    note = TextAreaField(
+        _l("Note (optional)"), id="eligible-note", validators=[Optional(), Length(max=2000)]
+    )
 
 
 class IneligibleForm(FlaskForm):
@@ -220,6 +223,7 @@ class NeedsInfoForm(FlaskForm):
     )
     note = TextAreaField(
         _l("What is missing"),
+        id="info-note",
         validators=[DataRequired(_l("Tell the applicant what is missing.")), Length(max=2000)],
     )
 

@@ -151,11 +151,14 @@ def new_cycle() -> View:
 @bp.get("/cycles/<int:cycle_id>")
 def show_cycle(cycle_id: int) -> str:
     """Show a cycle: rules, seed, quotas summary and rounds."""
-    cycle = _or_404(cycles.get_cycle, cycle_id)
+    return _render_cycle(_or_404(cycles.get_cycle, cycle_id), SeedForm())
+
+
+def _render_cycle(cycle: Cycle, seed_form: SeedForm) -> str:
     return render_template(
         "ministry/cycle.html",
         cycle=cycle,
-        seed_form=SeedForm(),
+        seed_form=seed_form,
         status_form=CycleStatusForm(),
         quotas=quotas.cycle_quotas(cycle),
         rounds=sorted(cycle.rounds, key=lambda r: -r.number),
@@ -198,13 +201,14 @@ def edit_cycle(cycle_id: int) -> View:
 
 
 @bp.post("/cycles/<int:cycle_id>/seed")
-def commit_seed(cycle_id: int) -> BaseResponse:
+def commit_seed(cycle_id: int) -> View:
     """Commit and publish the lottery seed (once)."""
     cycle = _or_404(cycles.get_cycle, cycle_id)
     form = SeedForm()
     if not form.validate_on_submit():
-        flash(_("Enter the seed as a whole number, or leave it empty."), "error")
-        return redirect(url_for("ministry.show_cycle", cycle_id=cycle.id))
+        if form.seed.errors:
+            form.seed.errors = [_("Enter the seed as a whole number, or leave it empty.")]
+        return _render_cycle(cycle, form), 400
     try:
         cycles.commit_seed(cycle, form.seed.data, by=_me())
     except ServiceError as err:
@@ -263,8 +267,7 @@ def _render_quotas(cycle: Cycle, **forms: Any) -> str:
         "ministry/quotas.html",
         cycle=cycle,
         quotas=items,
-        forms={q.id: QuotaForm(formdata=None, obj=_quota_obj(q)) for q in items},
-        bad_quota=forms.get("bad_quota"),
+        forms=_row_forms(items, forms.get("bad_quota")),
         new_form=new_form,
         limits_form=limits_form,
         import_form=forms.get("import_form") or ImportForm(formdata=None),
@@ -272,6 +275,17 @@ def _render_quotas(cycle: Cycle, **forms: Any) -> str:
         proposals=proposals.pending_proposals(cycle),
         approve_form=forms.get("approve_form") or ApproveProposalForm(formdata=None),
     )
+
+
+def _row_forms(items: list[Any], bad: tuple[int, QuotaForm] | None) -> dict[int, QuotaForm]:
+    """One form per quota row, the refused one with what was typed; ids name the row."""
+    rows = {q.id: QuotaForm(formdata=None, obj=_quota_obj(q)) for q in items}
+    if bad is not None:
+        rows[bad[0]] = bad[1]
+    for quota_id, form in rows.items():
+        for name, field in form._fields.items():
+            field.id = f"quota-{quota_id}-{name}"
+    return rows
 
 
 def _quota_obj(quota: Any) -> Any:
@@ -337,6 +351,7 @@ def approve_proposal(cycle_id: int, quota_id: int) -> View:
     if quota.proposed_places is None:
         abort(404)
     if not form.validate_on_submit():
+        form.places.id = f"approve-{quota.id}"  # the row's own field, not the new-quota one
         return _render_quotas(cycle, approve_form=form), 400
     try:
         proposals.approve_proposal(quota, form.places.data or 0, by=_me())
@@ -364,13 +379,13 @@ def edit_quota(cycle_id: int, quota_id: int) -> View:
     form = QuotaForm()
     if not form.validate_on_submit():
         flash(_("Check the values of %(code)s.", code=quota.program.code), "error")
-        return _render_quotas(cycle), 400
+        return _render_quotas(cycle, bad_quota=(quota.id, form)), 400
     try:
         quotas.set_quota(cycle, quota.program, _values(form), by=_me())
     except ServiceError as err:
         db.session.rollback()
         flash(str(err), "error")
-        return _render_quotas(cycle), err.status_code
+        return _render_quotas(cycle, bad_quota=(quota.id, form)), err.status_code
     db.session.commit()
     flash(_("The quota of %(code)s is saved.", code=quota.program.code), "success")
     return redirect(url_for("ministry.quota_list", cycle_id=cycle.id))

@@ -129,7 +129,6 @@ def _decide(placement_id: int, action: str) -> Response | tuple[str, int]:
     placement = _placement_or_404(placement_id)
     form: ActionForm | DeclineForm = DeclineForm() if action == "decline" else ActionForm()
     if not form.validate_on_submit():
-        flash(_("Please check the form."), "error")
         decline = form if isinstance(form, DeclineForm) else DeclineForm()
         return _student_page(placement, decline), 400
     try:
