@@ -43,10 +43,26 @@
     }
   });
 
+  // The skip link moves focus to main without putting #main in the address: a form without an
+  // action posts to the address, and the page that comes back would then focus main, not its
+  // error summary.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a.skip-link");
+    var main = document.getElementById("main");
+    if (link && main) {
+      event.preventDefault();
+      main.focus();
+      main.scrollIntoView();
+    }
+  });
+
   // Move focus to the error summary so screen readers announce it and keyboard users start there.
   document.addEventListener("DOMContentLoaded", function () {
     var summary = document.querySelector(".error-summary");
     if (summary) {
+      if (window.location.hash) {  // an old #fragment must not take the focus from it
+        window.history.replaceState(null, "", window.location.pathname + window.location.search);
+      }
       summary.focus();
     }
     // Links in the summary focus the field itself, not just scroll to it.
