@@ -1,5 +1,5 @@
 """The applicant's journey in a phone-sized Chromium: register → eligibility → every step →
-documents → review → submit, in English and in Dari (right-to-left)."""
+documents → review → submit, in English and in Dari (right-to-left), with the keyboard alone."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import no_horizontal_scroll
+from tests.browser.keys import choose, press, tick, type_into, upload
 
 PASSWORD = "a long enough password"
 AXE_TAGS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa"]}}
@@ -54,8 +55,7 @@ def _check_phone(page: Page, lang: str) -> None:
 
 
 def _save(page: Page) -> None:
-    page.locator("main form.form button[type=submit]").first.click()
-    page.wait_for_load_state("networkidle")
+    press(page.locator("main form.form button[type=submit]").first, "Space")
 
 
 @pytest.mark.parametrize("lang", ["en", "fa_AF"])
@@ -64,53 +64,52 @@ def test_register_to_submission(page: Page, live_server: str, open_cycle, shot, 
     # Register and confirm the e-mail address.
     page.goto(f"{live_server}/auth/register?lang={lang}")
     _check_phone(page, lang)
-    page.locator("#full_name").fill("Freshta Ahmadi")
-    page.locator("#email").fill(email)
-    page.locator("#language").select_option(lang)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#password_again").fill(PASSWORD)
-    page.locator("#accept_privacy").check()
+    type_into(page.locator("#full_name"), "Freshta Ahmadi")
+    type_into(page.locator("#email"), email)
+    choose(page.locator("#language"), lang)
+    type_into(page.locator("#password"), PASSWORD)
+    type_into(page.locator("#password_again"), PASSWORD)
+    tick(page.locator("#accept_privacy"))
     shot(f"applicant-register-{lang}")
-    page.locator("main form button[type=submit]").click()
+    press(page.locator("main form button[type=submit]"), "Space")
     page.goto(f"{live_server}/dev/mail")
-    page.locator("pre.mail-body a").first.click()
-    page.wait_for_load_state("networkidle")
+    press(page.locator("pre.mail-body a").first)
 
     # Sign in.
     page.goto(f"{live_server}/auth/login?lang={lang}")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
+    type_into(page.locator("#email"), email)
+    type_into(page.locator("#password"), PASSWORD)
+    press(page.locator("#password"))  # Enter in a field sends the form
     assert page.url.endswith("/applicant/")
     shot(f"applicant-home-{lang}")
-    page.locator("main a[href$='/applicant/eligibility']").click()
+    press(page.locator("main a[href$='/applicant/eligibility']"))
 
     # Eligibility: a refusal first, then the real answers.
     _check_phone(page, lang)
-    page.locator("#protection_status-2").check()  # neither
-    page.locator("#school-0").check()
-    page.locator("main form button[type=submit]").click()
+    tick(page.locator("#protection_status-2"))  # neither
+    tick(page.locator("#school-0"))
+    press(page.locator("main form button[type=submit]"), "Space")
     expect(page.locator("#precheck-result")).to_be_visible()
     expect(page.locator("#precheck-result li[data-rule=protection_status]")).to_be_visible()
     shot(f"applicant-eligibility-refused-{lang}")
-    page.locator("#protection_status-0").check()
-    page.locator("#status_valid_until").fill("1408/06/31")  # Solar Hijri
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
+    page.locator("#protection_status-2").focus()
+    page.keyboard.press("ArrowUp")  # arrow keys move within a radio group, in both directions
+    page.keyboard.press("ArrowUp")
+    expect(page.locator("#protection_status-0")).to_be_checked()
+    type_into(page.locator("#status_valid_until"), "1408/06/31")  # Solar Hijri
+    press(page.locator("#status_valid_until"))
     assert page.url.endswith("/applicant/application/personal")
 
     # Personal details, with a Solar Hijri date of birth.
     _check_phone(page, lang)
-    page.locator("#name_native").fill("فرشته احمدی")
-    page.locator("#name_latin").fill("Freshta Ahmadi")
-    page.locator("#name_cyrillic").fill("Фрешта Ахмади")
-    page.locator("#date_of_birth").fill("۱۳۸۴/۰۱/۰۱")
-    page.locator("#gender-0").check()
-    page.locator("#country_of_origin").select_option("AF")
+    type_into(page.locator("#name_native"), "فرشته احمدی")
+    type_into(page.locator("#name_latin"), "Freshta Ahmadi")
+    type_into(page.locator("#name_cyrillic"), "Фрешта Ахмади")
+    type_into(page.locator("#date_of_birth"), "۱۳۸۴/۰۱/۰۱")
+    tick(page.locator("#gender-0"))
+    choose(page.locator("#country_of_origin"), "AF")
     shot(f"applicant-personal-{lang}")
-    page.locator("main form.form button[name=then]").click()  # save and stay
-    page.wait_for_load_state("networkidle")
+    press(page.locator("main form.form button[name=then]"), "Space")  # save and stay
     expect(page.locator(".both-calendars")).to_contain_text("2005-03-21")
     expect(page.locator(".both-calendars")).to_contain_text("1384/01/01")
     expect(page.locator(".saved-at")).to_be_visible()
@@ -119,41 +118,41 @@ def test_register_to_submission(page: Page, live_server: str, open_cycle, shot, 
     # Protection status: pre-filled from the eligibility answers.
     assert page.url.endswith("/application/protection")
     expect(page.locator("#protection_status-0")).to_be_checked()
-    page.locator("#status_document_number").fill("RF-2026-0042")
-    page.locator("#status_document_issuer").fill("Migration Service, Almaty")
+    type_into(page.locator("#status_document_number"), "RF-2026-0042")
+    type_into(page.locator("#status_document_issuer"), "Migration Service, Almaty")
     shot(f"applicant-protection-{lang}")
     _save(page)
 
     # Education.
     assert page.url.endswith("/application/education")
-    page.locator("#education_route-0").check()
-    page.locator("#school_name").fill("School No. 12, Almaty")
-    page.locator("#school_country").select_option("KZ")
-    page.locator("#graduation_year").fill("2025")
+    tick(page.locator("#education_route-0"))
+    type_into(page.locator("#school_name"), "School No. 12, Almaty")
+    choose(page.locator("#school_country"), "KZ")
+    type_into(page.locator("#graduation_year"), "2025")
     shot(f"applicant-education-{lang}")
     _save(page)
 
     # Scores.
     assert page.url.endswith("/application/scores")
-    page.locator("#c_unt_total").fill("112")
+    type_into(page.locator("#c_unt_total"), "112")
     shot(f"applicant-scores-{lang}")
     _save(page)
 
     # Choices: search, add two, put the second first (server-side buttons, no JS needed).
     assert page.url.endswith("/application/choices")
     _check_phone(page, lang)
-    page.locator("#text").fill("Nursing")
-    page.locator("form.search-form button[type=submit]").click()
-    page.locator(".program-results li", has_text="Nursing").locator("button").click()
-    page.locator("#text").fill("")
-    page.locator("#city").select_option("Almaty")
-    page.locator("form.search-form button[type=submit]").click()
-    page.locator(".program-results li", has_text="Computer Science").locator("button").click()
+    type_into(page.locator("#text"), "Nursing")
+    press(page.locator("#text"))
+    press(page.locator(".program-results li", has_text="Nursing").locator("button"))
+    type_into(page.locator("#text"), "")
+    choose(page.locator("#city"), "Almaty")
+    press(page.locator("form.search-form button[type=submit]"), "Space")
+    press(page.locator(".program-results li", has_text="Computer Science").locator("button"))
     expect(page.locator("#choice-list > li")).to_have_count(2)
-    page.locator("#choice-list > li").nth(1).locator("button[value=up]").click()
+    press(page.locator("#choice-list > li").nth(1).locator("button[value=up]"), "Space")
     expect(page.locator("#choice-list > li").first).to_contain_text("Computer Science")
     shot(f"applicant-choices-{lang}")
-    page.locator("main p.actions a.btn").click()
+    press(page.locator("main p.actions a.btn"))
 
     # Documents: a phone photo, a PDF and alternative evidence for the test results.
     assert page.url.endswith("/application/documents")
@@ -163,25 +162,21 @@ def test_register_to_submission(page: Page, live_server: str, open_cycle, shot, 
         ("test_certificate", "unt.png", "image/png", png_photo(), ""),
     ]
     for kind, name, mime, data, _evidence in uploads:
-        page.locator("#kind").select_option(kind)
-        page.locator("#file").set_input_files(
-            files=[{"name": name, "mimeType": mime, "buffer": data}]
-        )
-        page.locator("form[enctype] button[type=submit]").click()
-        page.wait_for_load_state("networkidle")
+        choose(page.locator("#kind"), kind)
+        upload(page.locator("#file"), [{"name": name, "mimeType": mime, "buffer": data}])
+        press(page.locator("form[enctype] button[type=submit]"), "Space")
         expect(page.locator(f".checklist-item[data-kind={kind}] .check-ok")).to_be_visible()
     _check_phone(page, lang)
     shot(f"applicant-documents-{lang}")
-    page.locator("main p.actions a.btn").click()
+    press(page.locator("main p.actions a.btn"))
 
     # Review, declaration, submit.
     assert page.url.endswith("/application/review")
     expect(page.locator("#missing")).to_have_count(0)
     _check_phone(page, lang)
-    page.locator("#declaration").check()
+    tick(page.locator("#declaration"))
     shot(f"applicant-review-{lang}")
-    page.locator("form[action$='/application/submit'] button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
+    press(page.locator("form[action$='/application/submit'] button[type=submit]"), "Space")
     assert page.url.endswith("/applicant/")
     expect(page.locator(".badge-submitted")).to_be_visible()
     expect(page.locator("ol.timeline li")).to_have_count(1)

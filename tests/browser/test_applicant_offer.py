@@ -1,4 +1,5 @@
-"""On a phone: accept an offered place, and replace a document staff rejected."""
+"""On a phone, with the keyboard alone: accept an offered place, and replace a document staff
+rejected."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from werkzeug.datastructures import FileStorage
 from app.extensions import db
 from app.models import Application, ApplicationStatus, DocumentState, Placement, PlacementState
 from app.services import documents
+from tests.browser.keys import press, upload
 from tests.browser.test_applicant_journey import _check_phone, pdf_file, png_photo
 from tests.conftest import PASSWORD
 
@@ -49,8 +51,7 @@ def test_accept_an_offer(page: Page, live_server, app, make, sign_in, shot, lang
     expect(page.locator(".honest-ranking")).to_be_visible()
     _check_phone(page, lang)  # fits 360 px, right-to-left in Dari, no axe violations
     shot(f"applicant-offer-{lang}")
-    page.locator(f"form[action$='/offers/{placement_id}/accept'] button").click()
-    page.wait_for_load_state("networkidle")
+    press(page.locator(f"form[action$='/offers/{placement_id}/accept'] button"), "Space")
     expect(page.locator(".offer .badge-accepted")).to_be_visible()
     shot(f"applicant-offer-accepted-{lang}")
     with app.app_context():
@@ -82,13 +83,13 @@ def test_replace_a_rejected_document(page: Page, live_server, app, make, sign_in
     expect(item).to_contain_text("The page is cut off")
     expect(item.locator(".badge-rejected")).to_be_visible()
     shot("applicant-document-rejected-en")
-    item.locator("a.replace-link").click()
+    press(item.locator("a.replace-link"))
     expect(page.locator("#upload-title")).to_contain_text("replacement")
-    page.locator("#file").set_input_files(
-        files=[{"name": "status-again.png", "mimeType": "image/png", "buffer": png_photo()}]
+    upload(
+        page.locator("#file"),
+        [{"name": "status-again.png", "mimeType": "image/png", "buffer": png_photo()}],
     )
-    page.locator("form[enctype] button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
+    press(page.locator("form[enctype] button[type=submit]"), "Space")
     item = page.locator(".checklist-item[data-kind=status_proof]")
     expect(item.locator(".badge-uploaded")).to_be_visible()
     expect(item.locator(".badge-rejected")).to_have_count(0)  # the old one is replaced
