@@ -1,4 +1,5 @@
-"""An appeal from filing to an upheld decision, on a phone-sized screen, in English and in Dari."""
+"""An appeal from filing to an upheld decision, on a phone-sized screen, in English and in Dari,
+with the keyboard alone."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from app.extensions import db
 from app.models import Appeal, AppealState, Application, ApplicationStatus, User
 from app.services import verification
 from tests.browser.conftest import no_horizontal_scroll
+from tests.browser.keys import choose, press, tick, type_into
 from tests.conftest import PASSWORD
 
 AXE_TAGS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa"]}}
@@ -44,34 +46,31 @@ def test_appeal_from_filing_to_upheld(page: Page, app, live_server, make, sign_i
     expect(page.locator("main h1")).to_be_visible()
     check(page)
     shot(f"appeal-decisions-{lang}")
-    page.locator('main a[href*="/applicant/appeals/new"]').click()
+    press(page.locator('main a[href*="/applicant/appeals/new"]'))
     expect(page.locator(".appeal-deadline")).to_be_visible()
-    page.locator("#ground-0").check()
-    page.locator("#statement").fill("My refugee certificate is valid until 2030. Look again.")
-    page.locator("#declaration").check()
+    tick(page.locator("#ground-0"))
+    type_into(page.locator("#statement"), "My refugee certificate is valid until 2030. Look again.")
+    tick(page.locator("#declaration"))
     check(page)
     shot(f"appeal-form-{lang}")
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
+    press(page.locator("main form button[type=submit]"), "Space")
     expect(page.locator(".badge-submitted")).to_be_visible()
     check(page)
     shot(f"appeal-filed-{lang}")
 
     # A second officer (not the one who decided) takes it and upholds it.
     page.context.clear_cookies()
-    sign_in(reviewer_email, PASSWORD, "en")
+    sign_in(reviewer_email, PASSWORD, lang)
     page.goto(f"{live_server}/ministry/appeals")
-    page.locator("table.appeal-queue a").first.click()
-    page.locator("#officer").select_option(str(reviewer_id))
-    page.locator('form[action$="/assign"] button[type=submit]').click()
-    page.wait_for_load_state("networkidle")
+    press(page.locator("table.appeal-queue a").first)
+    choose(page.locator("#officer"), str(reviewer_id))
+    press(page.locator('form[action$="/assign"] button[type=submit]'), "Space")
     expect(page.locator(".badge-in_review")).to_be_visible()
-    page.locator("#outcome-0").check()
-    page.locator("#reason").fill("The status document was valid on the day of the decision.")
+    tick(page.locator("#outcome-0"))
+    type_into(page.locator("#reason"), "The status document was valid on the day of the decision.")
     check(page)
     shot(f"appeal-decide-{lang}")
-    page.locator('form[action$="/decide"] button[type=submit]').click()
-    page.wait_for_load_state("networkidle")
+    press(page.locator('form[action$="/decide"] button[type=submit]'), "Space")
     expect(page.locator(".appeal-outcome")).to_be_visible()
     check(page)
     shot(f"appeal-upheld-ministry-{lang}")
@@ -84,7 +83,7 @@ def test_appeal_from_filing_to_upheld(page: Page, app, live_server, make, sign_i
     page.context.clear_cookies()
     sign_in(applicant_email, PASSWORD, lang)
     page.goto(f"{live_server}/applicant/appeals")
-    page.locator('main .appeal-list a[href*="/applicant/appeals/"]').first.click()
+    press(page.locator('main .appeal-list a[href*="/applicant/appeals/"]').first)
     expect(page.locator(".appeal-outcome")).to_contain_text("valid on the day of the decision")
     expect(page.locator("html")).to_have_attribute("dir", "rtl" if lang == "fa_AF" else "ltr")
     check(page)

@@ -1,4 +1,5 @@
-"""A university officer, in the browser: from the program list to a student's enrolment."""
+"""A university officer, in the browser and with the keyboard alone: from the program list to
+a student's enrolment (in English) or no-show (in Dari, the enrolment deadline being past)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from playwright.sync_api import Page, expect
 from app.extensions import db
 from app.models import Placement, PlacementState, University
 from tests.browser.conftest import no_horizontal_scroll
+from tests.browser.keys import press
 from tests.conftest import PASSWORD
 from tests.web.university.world import build
 
@@ -38,7 +40,7 @@ def test_officer_confirms_an_enrolment(page: Page, app, live_server, make, sign_
     shot(f"university-programs-{lang}")
 
     # The program: students of the published round only.
-    page.locator(f"main a[href$='/university/programs/{world.a.program_id}']").click()
+    press(page.locator(f"main a[href$='/university/programs/{world.a.program_id}']"))
     expect(page.locator("main")).to_contain_text("Maryam Rahimi A")
     expect(page.locator("main")).not_to_contain_text("Hidden Student")
     assert no_horizontal_scroll(page)
@@ -46,16 +48,19 @@ def test_officer_confirms_an_enrolment(page: Page, app, live_server, make, sign_
     shot(f"university-program-{lang}")
 
     # The student, then the enrolment confirmation.
-    page.locator(f"main a[href$='/university/students/{world.a.accepted_id}']").click()
+    press(page.locator(f"main a[href$='/university/students/{world.a.accepted_id}']"))
     expect(page.locator("main h1")).to_contain_text("Maryam Rahimi A")
     assert no_horizontal_scroll(page)
     _no_axe_violations(page)
     shot(f"university-student-{lang}")
 
-    page.locator(f"form[action$='/students/{world.a.accepted_id}/enrol'] button").click()
+    action, state = ("enrol", PlacementState.ENROLLED)
+    if lang != "en":
+        action, state = ("no-show", PlacementState.NO_SHOW)
+    press(page.locator(f"form[action$='/students/{world.a.accepted_id}/{action}'] button"), "Space")
     expect(page.locator(".alert-success")).to_be_visible()
-    expect(page.locator("main .badge-enrolled")).to_be_visible()
+    expect(page.locator(f"main .badge-{state.value}")).to_be_visible()
     assert no_horizontal_scroll(page)
-    shot(f"university-enrolled-{lang}")
+    shot(f"university-{state.value}-{lang}")
     with app.app_context():
-        assert db.session.get(Placement, world.a.accepted_id).state == PlacementState.ENROLLED
+        assert db.session.get(Placement, world.a.accepted_id).state == state
