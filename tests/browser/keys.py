@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from playwright.sync_api import Locator
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 
 def press(control: Locator, key: str = "Enter", *, navigates: bool = True) -> None:
@@ -66,9 +67,18 @@ def choose(select: Locator, value: str) -> None:
 
 
 def upload(file_input: Locator, files: list[dict[str, Any]]) -> None:
-    """Open the file chooser with Space on the file input and pick `files`."""
-    file_input.focus()
+    """Open the file chooser from the keyboard on the file input and pick `files`.
+
+    Space opens it; on a busy machine Chromium now and then drops that request, so Enter (which
+    opens it too) is tried next before giving up."""
     page = file_input.page
-    with page.expect_file_chooser() as chooser:
-        page.keyboard.press("Space")
-    chooser.value.set_files(files)
+    for key in ("Space", "Enter", "Space"):
+        file_input.focus()
+        try:
+            with page.expect_file_chooser(timeout=5000) as chooser:
+                page.keyboard.press(key)
+        except PlaywrightTimeoutError:
+            continue
+        chooser.value.set_files(files)
+        return
+    raise AssertionError(f"neither Space nor Enter opens the file chooser of {file_input}")
