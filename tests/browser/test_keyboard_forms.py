@@ -218,14 +218,15 @@ def keyboard_world(app: Flask, make: Any) -> dict[str, Any]:
     return world
 
 
-def sign_in(page: Page, base: str, email: str) -> None:
-    """Sign in through the form (in English)."""
-    page.goto(f"{base}/auth/login?lang=en", wait_until="domcontentloaded")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(PASSWORD)
-    with page.expect_navigation(wait_until="domcontentloaded"):
-        page.locator("#password").press("Enter")
-    assert "/auth/login" not in page.url, page.locator("main").inner_text()
+def sign_in(context: BrowserContext, base: str, email: str) -> None:
+    """Sign in through the form's endpoint, without rendering pages (the browser shares the
+    cookie); signing in with the keyboard is test_keyboard.py's."""
+    page = context.request.get(f"{base}/auth/login?lang=en").text()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert token, page[:500]
+    form = {"email": email, "password": PASSWORD, "csrf_token": token.group(1)}
+    response = context.request.post(f"{base}/auth/login", form=form, max_redirects=0)
+    assert response.status == 302, response.text()[:500]
 
 
 def _endpoint(app: Flask, action: str) -> str:
@@ -290,9 +291,10 @@ def walk(page: Page, whole: bool = True) -> list[str]:
         return problems
     problems += [f"focus is not visible on {s['what']}" for s in forward if not s["visible"]]
     page.evaluate("() => { window.__kbd.log = []; }")
-    back = [stop["key"] for stop in _press_until(page, "Shift+Tab", len(expected) - 1)]
-    if back != want[-2::-1]:
-        problems.append(f"Shift+Tab does not retrace the stops ({len(back)} of {len(want) - 1})")
+    steps = len(want) - 1 if whole else min(len(want) - 1, 6)  # the header and main is enough
+    back = [stop["key"] for stop in _press_until(page, "Shift+Tab", steps)]
+    if back != want[-2 : -2 - steps : -1]:
+        problems.append(f"Shift+Tab does not retrace the stops ({len(back)} of {steps})")
     return problems
 
 
@@ -354,7 +356,7 @@ def check_role(
 ) -> list[str]:
     """Walk and send every form of the pages of `role` not `done` yet; return the problems."""
     if role != "anonymous":
-        sign_in(page, base, world["users"][role])
+        sign_in(page.context, base, world["users"][role])
     urls = page_urls(app, role, world) + ([] if role == "anonymous" else ["/auth/password"])
     pages = _form_pages(page.context, base, urls)
     assert pages, f"no page with a form for {role}"
