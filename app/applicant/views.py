@@ -267,7 +267,7 @@ def _render_choices(application: Application, status: int = 200) -> Page:
     return page, status
 
 
-def _choice_action(action: Any) -> Page:
+def _choice_action(action: Any, anchor: str | None = None) -> Page:
     application = _application()
     if application is None:
         abort(404)
@@ -282,7 +282,7 @@ def _choice_action(action: Any) -> Page:
         return _render_choices(_require_application(), _fail(err))
     db.session.commit()
     kept: dict[str, Any] = {k: v for k, v in _search_args().items() if v}
-    return redirect(url_for("applicant.choices", **kept))
+    return redirect(url_for("applicant.choices", _anchor=anchor, **kept))
 
 
 def _int_field(name: str) -> int:
@@ -314,7 +314,8 @@ def move_choice(choice_id: int) -> Page:
             application, choice_id, direction, expected_version=version, by=_me()
         )
 
-    return _choice_action(action)
+    # Back at the moved program, so a keyboard user ranks on from there, not from the top.
+    return _choice_action(action, anchor=f"choice-{choice_id}")
 
 
 @bp.post("/application/choices/<int:choice_id>/remove")
