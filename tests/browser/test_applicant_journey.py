@@ -151,6 +151,9 @@ def test_register_to_submission(page: Page, live_server: str, open_cycle, shot, 
     expect(page.locator("#choice-list > li")).to_have_count(2)
     press(page.locator("#choice-list > li").nth(1).locator("button[value=up]"), "Space")
     expect(page.locator("#choice-list > li").first).to_contain_text("Computer Science")
+    expect(page.locator("#choice-list > li").first).to_be_focused()  # back at the moved one
+    page.keyboard.press("Tab")  # its Up is disabled: Down is next, to rank on from here
+    expect(page.locator("#choice-list > li").first.locator("button[value=down]")).to_be_focused()
     shot(f"applicant-choices-{lang}")
     press(page.locator("main p.actions a.btn"))
 
