@@ -23,7 +23,7 @@ import re
 from typing import Any
 
 from flask import Flask
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
@@ -229,11 +229,11 @@ def sign_in(context: BrowserContext, base: str, email: str) -> None:
     assert response.status == 302, response.text()[:500]
 
 
-def _endpoint(app: Flask, action: str) -> str:
+def _endpoint(app: Flask, action: str, method: str = "POST") -> str:
     """Name a form's action by its endpoint (and the step, for the application steps)."""
     path = action.split("?", 1)[0]
     try:
-        endpoint, args = app.url_map.bind("localhost").match(path, method="POST")
+        endpoint, args = app.url_map.bind("localhost").match(path, method=method)
     except HTTPException as err:  # pragma: no cover - a form posting nowhere
         raise AssertionError(f"the form posts to {action}, which is no route: {err}") from err
     return f"{endpoint}:{args['step']}" if "step" in args else endpoint
@@ -298,26 +298,29 @@ def walk(page: Page, whole: bool = True) -> list[str]:
     return problems
 
 
-def check_error_summary(page: Page, base: str, url: str, action: str, endpoint: str) -> list[str]:
-    """Send one form wrong with Space on its button; return the problems of what comes back."""
+def check_error_summary(
+    page: Page, base: str, url: str, action: str, endpoint: str
+) -> tuple[list[str], bool]:
+    """Send one form wrong with Space on its button; return the problems of what comes back,
+    and whether the page was opened again (to compare the saved values it shows)."""
     name = endpoint.split(":", 1)[0]
     before = page.evaluate(FIELD_VALUES, action)
     where = f"{url} → {endpoint}"
     trouble = page.evaluate(EMPTY_AND_FOCUS_SUBMIT, [action, BAD_INPUT.get(name, {})])
     if trouble:
-        return [f"{where}: {trouble}"]
+        return [f"{where}: {trouble}"], False
     try:
         with page.expect_navigation(wait_until="domcontentloaded", timeout=5000) as navigation:
             page.keyboard.press("Space")
     except PlaywrightTimeoutError:
-        return [f"{where}: Space on the submit button sends nothing"]
+        return [f"{where}: Space on the submit button sends nothing"], False
     response = navigation.value
     status = response.status if response else 0
     if status < 400 or status >= 500:
-        return [f"{where}: HTTP {status} for a wrong form (was it accepted?)"]
+        return [f"{where}: HTTP {status} for a wrong form (was it accepted?)"], False
     found = page.evaluate(SUMMARY, action)
     if "problem" in found:
-        return [f"{where}: {found['problem']}"]
+        return [f"{where}: {found['problem']}"], False
     problems = [f"{where}: summary links to no field of the form: {found['wrong']}"] * bool(
         found["wrong"]
     )
@@ -332,11 +335,13 @@ def check_error_summary(page: Page, base: str, url: str, action: str, endpoint: 
             problems.append(f"{where}: Enter on {found['links'][0]} focused {state}")
     elif status != 409:
         problems.append(f"{where}: no link to a field in {found['text']!r}")
-    page.goto(f"{base}{url}", wait_until="domcontentloaded")  # ready for the next form, too
+    if not any(before.values()):
+        return problems, False  # the form showed nothing saved (sign-in, a new token, ...)
+    page.goto(f"{base}{url}", wait_until="domcontentloaded")
     after = page.evaluate(FIELD_VALUES, action)
     if after != before:
         problems.append(f"{where}: saved values changed: {before} → {after}")
-    return problems
+    return problems, True
 
 
 def _form_pages(context: BrowserContext, base: str, urls: list[str]) -> list[str]:
@@ -367,14 +372,21 @@ def check_role(
             continue
         done.add(url)
         page.goto(f"{base}{url}", wait_until="domcontentloaded")
-        problems += [f"{role} {url}: {p}" for p in walk(page, whole)]
-        whole = False
+        # Pages of one endpoint share their template (the application steps): walk one.
+        walked = "walk " + _endpoint(app, url, "GET").split(":")[0]
+        if walked not in done:
+            done.add(walked)
+            problems += [f"{role} {url}: {p}" for p in walk(page, whole)]
+            whole = False
+        fresh = True
         for action in page.evaluate(INPUT_FORMS):
             endpoint = _endpoint(app, action)
             if endpoint in done or endpoint.split(":")[0] in CANNOT_BE_WRONG:
                 continue
             done.add(endpoint)
-            found = check_error_summary(page, base, url, action, endpoint)
+            if not fresh:
+                page.goto(f"{base}{url}", wait_until="domcontentloaded")
+            found, fresh = check_error_summary(page, base, url, action, endpoint)
             problems += [f"{role} {p}" for p in found]
     return problems
 
@@ -414,3 +426,13 @@ def test_the_walk_catches_a_broken_page(page: Page, live_server: str):
         " if (e.key === 'Tab') e.preventDefault(); })"
     )
     assert "Tab order differs" in "\n".join(walk(page))  # trapped in the password field
+
+
+def test_a_refusal_flashed_as_an_error_is_the_focused_summary(page: Page, live_server: str):
+    """A service's refusal (here: a reset link that is not valid) is shown in the one error
+    summary at the top of main, with the focus, not as a plain alert."""
+    page.goto(f"{live_server}/auth/reset/not-a-real-token", wait_until="domcontentloaded")
+    summary = page.locator("main > .error-summary")
+    expect(summary).to_be_focused()
+    expect(summary.locator("li")).to_have_count(1)
+    expect(page.locator(".alert-error")).to_have_count(0)
