@@ -1,7 +1,7 @@
 """Every form of every role, with the keyboard alone (issue #9, item 3).
 
 For each principal, every GET page (from `app.url_map`, ids from the realistic world of
-test_a11y_all_pages) that has a POST form in main is walked with Tab from the top to the end and
+tests/pages.py) that has a POST form in main is walked with Tab from the top to the end and
 back with Shift+Tab:
 
 - every visible, enabled control, link and button is a stop, in DOM order (one stop per radio
@@ -37,8 +37,8 @@ from app.models import (
     ProgramQuota,
 )
 from tests.browser.conftest import PHONE
-from tests.browser.test_a11y_all_pages import PREFIX, build_world, page_urls
 from tests.conftest import PASSWORD
+from tests.pages import PREFIX, build_world, page_urls
 
 # Stops are keyed per element (a radio group is one key); the recorder notes each focus as it
 # happens, with whether the focus can be seen.
@@ -196,9 +196,9 @@ BAD_INPUT: dict[str, dict[str, str]] = {
 
 
 def keyboard_world(app: Flask, make: Any) -> dict[str, Any]:
-    """The world of test_a11y_all_pages, with the university officer on an accepted student
-    (whose enrolment can be decided), the ministry on an application in review and a proposal
-    waiting for the ministry."""
+    """The world of tests/pages.py (the axe sweep's), with the university officer on an
+    accepted student (whose enrolment can be decided), the ministry on an application in review
+    and a proposal waiting for the ministry."""
     world = build_world(app, make)
     with app.app_context():
         accepted = db.session.scalar(
