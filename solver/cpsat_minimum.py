@@ -4,6 +4,11 @@ Policy: nobody is passed over by a lower-priority member of their own side; memb
 favoured group are never passed over by anyone of lower priority; the group's cutoff at a program
 is never stricter than the general one. Within those rules, the model minimises the number of
 applicants passed over by a lower-priority group member, starting from the fast rule's allocation.
+
+Two additions cut the search without removing any allocation (see `_tight` and `_share_bound`):
+each cutoff sits at the last applicant admitted on its side, so an allocation has one set of
+cutoffs rather than many; and, with one common priority order, each person passed over can add at
+most one group member to those placed, which bounds the count from below by share arithmetic.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ortools.sat.python import cp_model
 
 from solver.cpsat import ModelBase, Solution, make_solver, stop_reason
-from solver.da import UNASSIGNED
+from solver.da import UNASSIGNED, serial_dictatorship
 
 if TYPE_CHECKING:
     from solver.engine import Context
@@ -47,7 +52,10 @@ class MinimumModel(ModelBase):
         self.sides: list[dict[bool, list[tuple[int, int]]]] = []
         for p in range(len(ctx.capacity)):
             self._cutoffs(p)
+            self._tight(p)
         self._share(share)
+        if fast.ranking.common:
+            self._share_bound(share)
         self.model.minimize(sum(self.passed))
 
     def _cutoffs(self, p: int) -> None:
@@ -110,6 +118,71 @@ class MinimumModel(ModelBase):
                 # Passed over: the group cutoff admits a lower-priority member while a has less.
                 m.add(self.at_or_above(a, i) + self.passed[a] >= opened[True][j])
                 self.links.append((a, i, p, j))
+
+    def _tight(self, p: int) -> None:
+        """Each cutoff sits at the last admitted of its side (the group's: never above the other's).
+
+        Every allocation the rules accept keeps them when its cutoffs are set that way, so this
+        removes only duplicate descriptions of the same allocation, which the search would
+        otherwise have to rule out one by one.
+        """
+        m = self.model
+        sides = self.sides[p]
+        # admitted_below[side][k]: someone at or below the k-th best of that side is admitted.
+        below: dict[bool, list[cp_model.IntVar]] = {}
+        for s in (True, False):
+            chain: list[cp_model.IntVar] = []
+            for k in range(len(sides[s]) - 1, -1, -1):
+                a, i = sides[s][k]
+                here = self.placed[a][i]
+                if not chain:
+                    chain.append(here)
+                    continue
+                var = m.new_bool_var(f"admitted_below_{p}_{int(s)}_{k}")
+                m.add_bool_or([here, chain[-1]]).only_enforce_if(var)
+                m.add_implication(here, var)
+                m.add_implication(chain[-1], var)
+                chain.append(var)
+            below[s] = chain[::-1]
+        not_full = self.full[p].Not()
+        # The general cutoff opens no further than the last admitted non-member (when full).
+        for k, lit in enumerate(self.opened[p][False]):
+            m.add_bool_or([below[False][k], not_full]).only_enforce_if(lit)
+        # The group cutoff opens no further than its last admitted member, or than needed to stay
+        # at least as lenient as the general cutoff (a non-member admitted below that member).
+        others = [self.raw[a][i] for a, i in sides[False]]
+        j = 0
+        for k, (a, i) in enumerate(sides[True]):
+            while j < len(others) and others[j] < self.raw[a][i]:
+                j += 1
+            reasons = [below[True][k], not_full]
+            if j < len(others):
+                reasons.append(below[False][j])
+            m.add_bool_or(reasons).only_enforce_if(self.opened[p][True][k])
+
+    def _share_bound(self, share: float) -> None:
+        """Each applicant passed over adds at most one group member: a valid lower bound.
+
+        With one common priority order, an allocation the rules accept is exactly serial
+        dictatorship once every applicant passed over has their list cut down to the place they
+        got. Cutting one list starts a single chain of moves, which places at most one more
+        group member and removes at most one place, never both at once. So, from serial
+        dictatorship without any bonus (W0 group members among T0 placed), with d * share = c:
+        d * (W - W0) - c * (T - T0) <= d * (number passed over). The linear relaxation alone
+        never sees this, and it turns the minimum share into an immediate bound.
+        """
+        n = len(self.members)
+        order = sorted((a for a in range(n) if self.raw[a]), key=lambda a: self.raw[a][0])
+        plain = serial_dictatorship(order, self.ranking.prefs, self.ctx.capacity, n)
+        placed0 = sum(1 for p in plain if p != UNASSIGNED)
+        group0 = sum(1 for a, p in enumerate(plain) if p != UNASSIGNED and self.members[a])
+        frac = Fraction(str(share))
+        everyone = sum(x for row in self.placed for x in row)
+        group = sum(x for a, row in enumerate(self.placed) if self.members[a] for x in row)
+        self.model.add(
+            frac.denominator * (group - group0) - frac.numerator * (everyone - placed0)
+            <= frac.denominator * sum(self.passed)
+        )
 
     def _share(self, share: float) -> None:
         frac = Fraction(str(share))
