@@ -161,15 +161,18 @@ class MinimumModel(ModelBase):
             m.add_bool_or(reasons).only_enforce_if(self.opened[p][True][k])
 
     def _share_bound(self, share: float) -> None:
-        """Each applicant passed over adds at most one group member: a valid lower bound.
+        """Each person passed over who had a place without bonus adds at most one member.
 
         With one common priority order, an allocation the rules accept is exactly serial
         dictatorship once every applicant passed over has their list cut down to the place they
-        got. Cutting one list starts a single chain of moves, which places at most one more
-        group member and removes at most one place, never both at once. So, from serial
-        dictatorship without any bonus (W0 group members among T0 placed), with d * share = c:
-        d * (W - W0) - c * (T - T0) <= d * (number passed over). The linear relaxation alone
-        never sees this, and it turns the minimum share into an immediate bound.
+        got. Cut those lists one at a time, lowest priority first: everyone above the one being
+        cut still chooses as without any bonus, so their choice before the cut is their place
+        without bonus, and a cut changes nothing for someone who had no place then. Otherwise
+        it starts a single chain of moves, which places at most one more member and removes at
+        most one place, never both at once. So, from serial dictatorship without bonus (W0
+        members among T0 placed) and a minimum share c / d:
+        d * (W - W0) - c * (T - T0) <= d * (number passed over who had a place without bonus).
+        The linear relaxation never sees this; it turns the minimum share into a bound at once.
         """
         n = len(self.members)
         order = sorted((a for a in range(n) if self.raw[a]), key=lambda a: self.raw[a][0])
@@ -179,9 +182,10 @@ class MinimumModel(ModelBase):
         frac = Fraction(str(share))
         everyone = sum(x for row in self.placed for x in row)
         group = sum(x for a, row in enumerate(self.placed) if self.members[a] for x in row)
+        moved = sum(self.passed[a] for a in range(n) if plain[a] != UNASSIGNED)
         self.model.add(
             frac.denominator * (group - group0) - frac.numerator * (everyone - placed0)
-            <= frac.denominator * sum(self.passed)
+            <= frac.denominator * moved
         )
 
     def _share(self, share: float) -> None:
@@ -259,6 +263,7 @@ def improve_minimum(ctx: Context, fast: FastResult, time_limit_s: float) -> Solu
         "fast_rule_passed_over": baseline,
         "cpsat_bound": solver.best_objective_bound,
         "cpsat_stop": stop_reason(solver, code),
+        "cpsat_deterministic_s": round(solver.deterministic_time, 2),
     }
     assign = fast.assign
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
