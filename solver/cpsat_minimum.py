@@ -7,8 +7,9 @@ applicants passed over by a lower-priority group member, starting from the fast 
 
 Two additions cut the search without removing any allocation (see `_tight` and `_share_bound`):
 each cutoff sits at the last applicant admitted on its side, so an allocation has one set of
-cutoffs rather than many; and, with one common priority order, each person passed over can add at
-most one group member to those placed, which bounds the count from below by share arithmetic.
+cutoffs rather than many; and, with one common priority order, each person passed over who ends
+below their place without bonus adds at most one group member to those placed, which bounds the
+count from below by share arithmetic.
 """
 
 from __future__ import annotations
@@ -161,32 +162,41 @@ class MinimumModel(ModelBase):
             m.add_bool_or(reasons).only_enforce_if(self.opened[p][True][k])
 
     def _share_bound(self, share: float) -> None:
-        """Each person passed over who had a place without bonus adds at most one member.
+        """Each person passed over who ends below their place without bonus adds at most one.
 
         With one common priority order, an allocation the rules accept is exactly serial
         dictatorship once every applicant passed over has their list cut down to the place they
         got. Cut those lists one at a time, lowest priority first: everyone above the one being
-        cut still chooses as without any bonus, so their choice before the cut is their place
-        without bonus, and a cut changes nothing for someone who had no place then. Otherwise
-        it starts a single chain of moves, which places at most one more member and removes at
-        most one place, never both at once. So, from serial dictatorship without bonus (W0
-        members among T0 placed) and a minimum share c / d:
-        d * (W - W0) - c * (T - T0) <= d * (number passed over who had a place without bonus).
+        cut still chooses as without any bonus, so before the cut they hold their place without
+        bonus, and the cut changes nothing unless the place they got is worse than that one.
+        Otherwise it starts a single chain of moves, which places at most one more member and
+        removes at most one place, never both at once. So, from serial dictatorship without
+        bonus (W0 members among T0 placed) and a minimum share c / d:
+        d * (W - W0) - c * (T - T0) <= d * (number passed over and worse off than without bonus).
         The linear relaxation never sees this; it turns the minimum share into a bound at once.
         """
+        m = self.model
         n = len(self.members)
         order = sorted((a for a in range(n) if self.raw[a]), key=lambda a: self.raw[a][0])
         plain = serial_dictatorship(order, self.ranking.prefs, self.ctx.capacity, n)
         placed0 = sum(1 for p in plain if p != UNASSIGNED)
         group0 = sum(1 for a, p in enumerate(plain) if p != UNASSIGNED and self.members[a])
+        # moved[a]: a is passed over and holds less than their place without bonus.
+        moved: list[cp_model.IntVar] = []
+        for a, p in enumerate(plain):
+            if p == UNASSIGNED or self.members[a]:
+                continue
+            var = m.new_bool_var(f"moved_{a}")
+            m.add(var >= self.passed[a] - self.upto[a][self.ranking.prefs[a].index(p)])
+            moved.append(var)
         frac = Fraction(str(share))
         everyone = sum(x for row in self.placed for x in row)
         group = sum(x for a, row in enumerate(self.placed) if self.members[a] for x in row)
-        moved = sum(self.passed[a] for a in range(n) if plain[a] != UNASSIGNED)
-        self.model.add(
-            frac.denominator * (group - group0) - frac.numerator * (everyone - placed0)
-            <= frac.denominator * moved
-        )
+        gain = frac.denominator * (group - group0) - frac.numerator * (everyone - placed0)
+        m.add(gain <= frac.denominator * sum(moved))
+        # Weaker with whole numbers, but the relaxation cannot shrink it with a fractional 'upto'.
+        had_place = [self.passed[a] for a, p in enumerate(plain) if p != UNASSIGNED]
+        m.add(gain <= frac.denominator * sum(had_place))
 
     def _share(self, share: float) -> None:
         frac = Fraction(str(share))

@@ -271,8 +271,8 @@ def test_proven_minimum_share_optimum_matches_brute_force(data: dict[str, Any]) 
 def test_each_person_passed_over_adds_at_most_one_member(data: dict[str, Any]) -> None:
     """The lower bound CP-SAT adds holds for every allocation the rules accept (one common
     order): against serial dictatorship without bonus, d * (members gained) - c * (places
-    gained) never exceeds d * (number passed over who had a place without bonus), where the
-    minimum share is c / d."""
+    gained) never exceeds d * (number passed over who end below their place without bonus),
+    where the minimum share is c / d."""
     from solver.checks import check_assignments
 
     share = Fraction(str(data["minimums"][0]["at_least_share"]))
@@ -292,11 +292,18 @@ def test_each_person_passed_over_adds_at_most_one_member(data: dict[str, Any]) -
             continue
         passed = _passed_over(data, assignments, members)
         assert len(passed) == cert["passed_over"]
-        had_place = sum(1 for a in passed if plain[a] is not None)
+        worse_off = sum(1 for a in passed if _below(apps[a], assignments[a], plain[a]))
         group = sum(1 for a, p in assignments.items() if p is not None and a in members)
         placed = sum(1 for p in assignments.values() if p is not None)
         gain = share.denominator * (group - group0) - share.numerator * (placed - placed0)
-        assert gain <= share.denominator * had_place, assignments
+        assert gain <= share.denominator * worse_off, assignments
+
+
+def _below(app: dict[str, Any], got: str | None, before: str | None) -> bool:
+    """Tell whether `got` is worse than `before` on the applicant's list (no place is last)."""
+    if before is None:
+        return False
+    return got is None or app["preferences"].index(got) > app["preferences"].index(before)
 
 
 def _passed_over(
