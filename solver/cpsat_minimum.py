@@ -172,8 +172,9 @@ class MinimumModel(ModelBase):
         Otherwise it starts a single chain of moves, which places at most one more member and
         removes at most one place, never both at once. So, from serial dictatorship without
         bonus (W0 members among T0 placed) and a minimum share c / d:
-        d * (W - W0) - c * (T - T0) <= d * (number passed over and worse off than without bonus).
-        The linear relaxation never sees this; it turns the minimum share into a bound at once.
+        d * (W - W0) - c * (T - T0) <= d * (number passed over and worse off than without bonus),
+        and neither those newly placed nor those who lost their place outnumber them. The linear
+        relaxation never sees this; it turns the minimum share into a bound at once.
         """
         m = self.model
         n = len(self.members)
@@ -193,10 +194,19 @@ class MinimumModel(ModelBase):
         everyone = sum(x for row in self.placed for x in row)
         group = sum(x for a, row in enumerate(self.placed) if self.members[a] for x in row)
         gain = frac.denominator * (group - group0) - frac.numerator * (everyone - placed0)
-        m.add(gain <= frac.denominator * sum(moved))
-        # Weaker with whole numbers, but the relaxation cannot shrink it with a fractional 'upto'.
+        # Each chain also gives a place to at most one person who had none, and takes one from
+        # at most one person who had one.
+        newly = sum(
+            self.upto[a][-1] for a, p in enumerate(plain) if p == UNASSIGNED and self.upto[a]
+        )
+        lost = sum(1 - self.upto[a][-1] for a, p in enumerate(plain) if p != UNASSIGNED)
+        # The second set is weaker with whole numbers, but the relaxation cannot shrink it
+        # through a fractional 'upto'.
         had_place = [self.passed[a] for a, p in enumerate(plain) if p != UNASSIGNED]
-        m.add(gain <= frac.denominator * sum(had_place))
+        for budget in (sum(moved), sum(had_place)):
+            m.add(gain <= frac.denominator * budget)
+            m.add(newly <= budget)
+            m.add(lost <= budget)
 
     def _share(self, share: float) -> None:
         frac = Fraction(str(share))

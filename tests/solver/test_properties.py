@@ -272,7 +272,7 @@ def test_each_person_passed_over_adds_at_most_one_member(data: dict[str, Any]) -
     """The lower bound CP-SAT adds holds for every allocation the rules accept (one common
     order): against serial dictatorship without bonus, d * (members gained) - c * (places
     gained) never exceeds d * (number passed over who end below their place without bonus),
-    where the minimum share is c / d."""
+    where the minimum share is c / d; nor do those newly placed, or those who lost a place."""
     from solver.checks import check_assignments
 
     share = Fraction(str(data["minimums"][0]["at_least_share"]))
@@ -297,6 +297,9 @@ def test_each_person_passed_over_adds_at_most_one_member(data: dict[str, Any]) -
         placed = sum(1 for p in assignments.values() if p is not None)
         gain = share.denominator * (group - group0) - share.numerator * (placed - placed0)
         assert gain <= share.denominator * worse_off, assignments
+        newly = sum(1 for a, p in assignments.items() if p is not None and plain[a] is None)
+        lost = sum(1 for a, p in assignments.items() if p is None and plain[a] is not None)
+        assert max(newly, lost) <= worse_off, assignments
 
 
 def _below(app: dict[str, Any], got: str | None, before: str | None) -> bool:
