@@ -202,7 +202,9 @@ class MinimumModel(ModelBase):
         lost = sum(1 - self.upto[a][-1] for a, p in enumerate(plain) if p != UNASSIGNED)
         # The second set is weaker with whole numbers, but the relaxation cannot shrink it
         # through a fractional 'upto'.
-        had_place = [self.passed[a] for a, p in enumerate(plain) if p != UNASSIGNED]
+        had_place = [
+            self.passed[a] for a, p in enumerate(plain) if p != UNASSIGNED and not self.members[a]
+        ]
         for budget in (sum(moved), sum(had_place)):
             m.add(gain <= frac.denominator * budget)
             m.add(newly <= budget)
