@@ -142,6 +142,20 @@ def test_cpsat_never_worse_than_fast_minimum_rule(data: dict[str, Any]) -> None:
 
 
 @SLOW
+@given(problems(max_applicants=8, minimum="bonus", held=True, guaranteed=True))
+def test_minimum_model_keeps_every_accepted_allocation_with_holders(data: dict[str, Any]) -> None:
+    """Pinned cutoffs and the share bound never make the model infeasible: a finished search
+    always ends in a proven optimum, also with holders and appellants (protected places)."""
+    problem = parse_problem(data)
+    if solve(problem).status == "infeasible":
+        return
+    exact = solve(problem, "cpsat", time_limit_s=5)
+    if exact.stats.get("cpsat_stop") == "proof":
+        assert exact.status == "optimal"
+    assert exact.certificate["ok"], exact.certificate["violations"]
+
+
+@SLOW
 @given(problems(held=True, reserved=True, minimum="bonus"), st.randoms(use_true_random=False))
 def test_shuffled_input_gives_byte_identical_output(
     data: dict[str, Any], rnd: random.Random
