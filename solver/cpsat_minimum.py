@@ -5,11 +5,9 @@ favoured group are never passed over by anyone of lower priority; the group's cu
 is never stricter than the general one. Within those rules, the model minimises the number of
 applicants passed over by a lower-priority group member, starting from the fast rule's allocation.
 
-Two additions cut the search without removing any allocation (see `_tight` and `_share_bound`):
-each cutoff sits at the last applicant admitted on its side, so an allocation has one set of
-cutoffs rather than many; and, with one common priority order, each person passed over who ends
-below their place without bonus adds at most one group member to those placed, which bounds the
-count from below by share arithmetic.
+With one common priority order, the model also bounds the count from below by share arithmetic
+(see `_share_bound`): each person passed over who ends below their place without bonus adds at
+most one group member to those placed. The bound removes no allocation.
 """
 
 from __future__ import annotations
@@ -53,7 +51,6 @@ class MinimumModel(ModelBase):
         self.sides: list[dict[bool, list[tuple[int, int]]]] = []
         for p in range(len(ctx.capacity)):
             self._cutoffs(p)
-            self._tight(p)
         self._share(share)
         if fast.ranking.common:
             self._share_bound(share)
@@ -119,47 +116,6 @@ class MinimumModel(ModelBase):
                 # Passed over: the group cutoff admits a lower-priority member while a has less.
                 m.add(self.at_or_above(a, i) + self.passed[a] >= opened[True][j])
                 self.links.append((a, i, p, j))
-
-    def _tight(self, p: int) -> None:
-        """Each cutoff sits at the last admitted of its side (the group's: never above the other's).
-
-        Every allocation the rules accept keeps them when its cutoffs are set that way, so this
-        removes only duplicate descriptions of the same allocation, which the search would
-        otherwise have to rule out one by one.
-        """
-        m = self.model
-        sides = self.sides[p]
-        # admitted_below[side][k]: someone at or below the k-th best of that side is admitted.
-        below: dict[bool, list[cp_model.IntVar]] = {}
-        for s in (True, False):
-            chain: list[cp_model.IntVar] = []
-            for k in range(len(sides[s]) - 1, -1, -1):
-                a, i = sides[s][k]
-                here = self.placed[a][i]
-                if not chain:
-                    chain.append(here)
-                    continue
-                var = m.new_bool_var(f"admitted_below_{p}_{int(s)}_{k}")
-                m.add_bool_or([here, chain[-1]]).only_enforce_if(var)
-                m.add_implication(here, var)
-                m.add_implication(chain[-1], var)
-                chain.append(var)
-            below[s] = chain[::-1]
-        not_full = self.full[p].Not()
-        # The general cutoff opens no further than the last admitted non-member (when full).
-        for k, lit in enumerate(self.opened[p][False]):
-            m.add_bool_or([below[False][k], not_full]).only_enforce_if(lit)
-        # The group cutoff opens no further than its last admitted member, or than needed to stay
-        # at least as lenient as the general cutoff (a non-member admitted below that member).
-        others = [self.raw[a][i] for a, i in sides[False]]
-        j = 0
-        for k, (a, i) in enumerate(sides[True]):
-            while j < len(others) and others[j] < self.raw[a][i]:
-                j += 1
-            reasons = [below[True][k], not_full]
-            if j < len(others):
-                reasons.append(below[False][j])
-            m.add_bool_or(reasons).only_enforce_if(self.opened[p][True][k])
 
     def _share_bound(self, share: float) -> None:
         """Each person passed over who ends below their place without bonus adds at most one.

@@ -277,7 +277,7 @@ def _bench_problem(*args: Any, **shape: Any) -> Any:
 def test_cpsat_proves_a_bench_shaped_minimum_share_optimal() -> None:
     """200 applicants, 20 programs, 10 choices, 40% minimum: proven, not only improved.
 
-    Deterministic: the proof takes about 4.4 deterministic seconds; the cap is 20 and its
+    Deterministic: the proof takes about 5 deterministic seconds; the cap is 20 and its
     wall-clock safety net 60 s, so a loaded machine does not turn the proof into "feasible".
     """
     problem = _bench_problem(200, 20, 10, minimum=0.4, women=0.4, gap=0)

@@ -143,8 +143,8 @@ def test_cpsat_never_worse_than_fast_minimum_rule(data: dict[str, Any]) -> None:
 
 @SLOW
 @given(problems(max_applicants=8, minimum="bonus", held=True, guaranteed=True))
-def test_minimum_model_keeps_every_accepted_allocation_with_holders(data: dict[str, Any]) -> None:
-    """Pinned cutoffs and the share bound never make the model infeasible: a finished search
+def test_minimum_model_never_infeasible_with_holders(data: dict[str, Any]) -> None:
+    """The share bound never makes the model infeasible: a finished search
     always ends in a proven optimum, also with holders and appellants (protected places)."""
     problem = parse_problem(data)
     if solve(problem).status == "infeasible":
