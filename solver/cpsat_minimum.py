@@ -49,6 +49,8 @@ class MinimumModel(ModelBase):
         self.links: list[tuple[int, int, int, int]] = []
         self.opened: list[dict[bool, list[cp_model.IntVar]]] = []
         self.sides: list[dict[bool, list[tuple[int, int]]]] = []
+        # (literal, applicant, choice without bonus): passed over and below that choice.
+        self.moved: list[tuple[cp_model.IntVar, int, int]] = []
         for p in range(len(ctx.capacity)):
             self._cutoffs(p)
         self._share(share)
@@ -144,8 +146,10 @@ class MinimumModel(ModelBase):
             if p == UNASSIGNED or self.members[a]:
                 continue
             var = m.new_bool_var(f"moved_{a}")
-            m.add(var >= self.passed[a] - self.upto[a][self.ranking.prefs[a].index(p)])
+            choice = self.ranking.prefs[a].index(p)
+            m.add(var >= self.passed[a] - self.upto[a][choice])
             moved.append(var)
+            self.moved.append((var, a, choice))
         frac = Fraction(str(share))
         everyone = sum(x for row in self.placed for x in row)
         group = sum(x for a, row in enumerate(self.placed) if self.members[a] for x in row)
@@ -192,6 +196,8 @@ class MinimumModel(ModelBase):
             passed[a] |= group_open[p][j] and pos[a] > i
         for a, lit in enumerate(self.passed):
             m.add_hint(lit, passed[a])
+        for lit, a, choice in self.moved:
+            m.add_hint(lit, passed[a] and pos[a] > choice)
         m.add(sum(self.passed) <= bound)
 
     def _hint_program(self, p: int, assign: Sequence[int]) -> list[bool]:
