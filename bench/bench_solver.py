@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -165,8 +166,11 @@ def child_minimum(path: str, limit: str) -> dict[str, Any]:
             cpsat_status=exact.status,
             cpsat_passed_over=exact.stats["passed_over"],
             cpsat_gap=exact.stats.get("cpsat_gap"),
+            cpsat_bound=exact.stats.get("cpsat_bound"),
+            cpsat_det=exact.stats.get("cpsat_deterministic_s"),
             ok=exact.certificate["ok"],
         )
+    out["load"] = os.getloadavg()[0]
     out["peak_mb"] = _peak_mb()
     return out
 
@@ -293,26 +297,28 @@ def bench_minimums(directory: Path) -> list[str]:
     rows = [
         "",
         "| minimum-share case | fast rule (wall / CPU) | bonus | passed over (fast) | "
-        "CP-SAT (wall / CPU) | "
-        "passed over (CP-SAT) | CP-SAT status | peak RSS |",
-        "|---|---|---|---|---|---|---|---|",
+        "CP-SAT (wall / CPU / deterministic) | "
+        "passed over (CP-SAT) | CP-SAT status (bound) | peak RSS | load avg |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for index, (name, n, p, k, limit, women, gap) in enumerate(MINIMUM_SIZES):
         path = generate(directory, f"min{index}", n, p, k, 0.4, women=women, gap=gap)
         rep = run_child("minimum", str(path), "none" if limit is None else str(limit))
         if "error" in rep:
-            rows.append(f"| {name} | error: {rep['error']} | | | | | | |")
+            rows.append(f"| {name} | error: {rep['error']} | | | | | | | |")
             continue
         cp = _fmt(rep.get("cpsat_s", "not run"))
         if "cpsat_cpu" in rep:
-            cp += f" / {_fmt(rep['cpsat_cpu'])}"
+            cp += f" / {_fmt(rep['cpsat_cpu'])} / {rep['cpsat_det']:.1f} s"
         status = rep.get("cpsat_status", "")
-        if rep.get("cpsat_gap"):
-            status += f" (gap {rep['cpsat_gap']:.0f})"
+        if "cpsat_bound" in rep:
+            status += f" (bound {rep['cpsat_bound']:.0f}"
+            status += f", gap {rep['cpsat_gap']:.0f})" if rep.get("cpsat_gap") else ")"
         rows.append(
             f"| {name} | {_fmt(rep['fast_s'])} / {_fmt(rep['fast_cpu'])} | {rep['bonus']} | "
             f"{rep['fast_passed_over']} | "
-            f"{cp} | {rep.get('cpsat_passed_over', '')} | {status} | {rep['peak_mb']:.0f} MB |"
+            f"{cp} | {rep.get('cpsat_passed_over', '')} | {status} | {rep['peak_mb']:.0f} MB | "
+            f"{rep['load']:.1f} |"
         )
         print(rows[-1], flush=True)
     return rows

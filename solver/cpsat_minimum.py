@@ -4,6 +4,10 @@ Policy: nobody is passed over by a lower-priority member of their own side; memb
 favoured group are never passed over by anyone of lower priority; the group's cutoff at a program
 is never stricter than the general one. Within those rules, the model minimises the number of
 applicants passed over by a lower-priority group member, starting from the fast rule's allocation.
+
+With one common priority order, the model also bounds the count from below by share arithmetic
+(see `_share_bound`): each person passed over who ends below their place without bonus adds at
+most one group member to those placed. The bound removes no allocation.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ortools.sat.python import cp_model
 
 from solver.cpsat import ModelBase, Solution, make_solver, stop_reason
-from solver.da import UNASSIGNED
+from solver.da import UNASSIGNED, serial_dictatorship
 
 if TYPE_CHECKING:
     from solver.engine import Context
@@ -45,9 +49,13 @@ class MinimumModel(ModelBase):
         self.links: list[tuple[int, int, int, int]] = []
         self.opened: list[dict[bool, list[cp_model.IntVar]]] = []
         self.sides: list[dict[bool, list[tuple[int, int]]]] = []
+        # (literal, applicant, choice without bonus): passed over and below that choice.
+        self.moved: list[tuple[cp_model.IntVar, int, int]] = []
         for p in range(len(ctx.capacity)):
             self._cutoffs(p)
         self._share(share)
+        if fast.ranking.common:
+            self._share_bound(share)
         self.model.minimize(sum(self.passed))
 
     def _cutoffs(self, p: int) -> None:
@@ -111,6 +119,57 @@ class MinimumModel(ModelBase):
                 m.add(self.at_or_above(a, i) + self.passed[a] >= opened[True][j])
                 self.links.append((a, i, p, j))
 
+    def _share_bound(self, share: float) -> None:
+        """Each person passed over who ends below their place without bonus adds at most one.
+
+        With one common priority order, an allocation the rules accept is exactly serial
+        dictatorship once every applicant passed over has their list cut down to the place they
+        got. Cut those lists one at a time, lowest priority first: everyone above the one being
+        cut still chooses as without any bonus, so before the cut they hold their place without
+        bonus, and the cut changes nothing unless the place they got is worse than that one.
+        Otherwise it starts a single chain of moves, which places at most one more member and
+        removes at most one place, never both at once. So, from serial dictatorship without
+        bonus (W0 members among T0 placed) and a minimum share c / d:
+        d * (W - W0) - c * (T - T0) <= d * (number passed over and worse off than without bonus),
+        and neither those newly placed nor those who lost their place outnumber them. The linear
+        relaxation never sees this; it turns the minimum share into a bound at once.
+        """
+        m = self.model
+        n = len(self.members)
+        order = sorted((a for a in range(n) if self.raw[a]), key=lambda a: self.raw[a][0])
+        plain = serial_dictatorship(order, self.ranking.prefs, self.ctx.capacity, n)
+        placed0 = sum(1 for p in plain if p != UNASSIGNED)
+        group0 = sum(1 for a, p in enumerate(plain) if p != UNASSIGNED and self.members[a])
+        # moved[a]: a is passed over and holds less than their place without bonus.
+        moved: list[cp_model.IntVar] = []
+        for a, p in enumerate(plain):
+            if p == UNASSIGNED or self.members[a]:
+                continue
+            var = m.new_bool_var(f"moved_{a}")
+            choice = self.ranking.prefs[a].index(p)
+            m.add(var >= self.passed[a] - self.upto[a][choice])
+            moved.append(var)
+            self.moved.append((var, a, choice))
+        frac = Fraction(str(share))
+        everyone = sum(x for row in self.placed for x in row)
+        group = sum(x for a, row in enumerate(self.placed) if self.members[a] for x in row)
+        gain = frac.denominator * (group - group0) - frac.numerator * (everyone - placed0)
+        # Each chain also gives a place to at most one person who had none, and takes one from
+        # at most one person who had one.
+        newly = sum(
+            self.upto[a][-1] for a, p in enumerate(plain) if p == UNASSIGNED and self.upto[a]
+        )
+        lost = sum(1 - self.upto[a][-1] for a, p in enumerate(plain) if p != UNASSIGNED)
+        # The second set is weaker with whole numbers, but the relaxation cannot shrink it
+        # through a fractional 'upto'.
+        had_place = [
+            self.passed[a] for a, p in enumerate(plain) if p != UNASSIGNED and not self.members[a]
+        ]
+        for budget in (sum(moved), sum(had_place)):
+            m.add(gain <= frac.denominator * budget)
+            m.add(newly <= budget)
+            m.add(lost <= budget)
+
     def _share(self, share: float) -> None:
         frac = Fraction(str(share))
         everyone = [x for row in self.placed for x in row]
@@ -137,6 +196,8 @@ class MinimumModel(ModelBase):
             passed[a] |= group_open[p][j] and pos[a] > i
         for a, lit in enumerate(self.passed):
             m.add_hint(lit, passed[a])
+        for lit, a, choice in self.moved:
+            m.add_hint(lit, passed[a] and pos[a] > choice)
         m.add(sum(self.passed) <= bound)
 
     def _hint_program(self, p: int, assign: Sequence[int]) -> list[bool]:
@@ -186,6 +247,7 @@ def improve_minimum(ctx: Context, fast: FastResult, time_limit_s: float) -> Solu
         "fast_rule_passed_over": baseline,
         "cpsat_bound": solver.best_objective_bound,
         "cpsat_stop": stop_reason(solver, code),
+        "cpsat_deterministic_s": round(solver.deterministic_time, 2),
     }
     assign = fast.assign
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):

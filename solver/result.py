@@ -8,7 +8,8 @@ from typing import Any
 
 RESULT_FORMAT = "umit-allocation-result/1"
 STATUSES = ("optimal", "feasible", "infeasible")
-TIMING_KEYS = ("wall_time_s",)
+# Measured, not decided: written only on request, so the same input gives the same bytes.
+TIMING_KEYS = ("wall_time_s", "cpsat_deterministic_s")
 
 
 @dataclass(frozen=True, slots=True)

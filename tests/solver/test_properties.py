@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import random
 import warnings
+from fractions import Fraction
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -141,6 +142,20 @@ def test_cpsat_never_worse_than_fast_minimum_rule(data: dict[str, Any]) -> None:
 
 
 @SLOW
+@given(problems(max_applicants=8, minimum="bonus", held=True, guaranteed=True))
+def test_minimum_model_never_infeasible_with_holders(data: dict[str, Any]) -> None:
+    """The share bound never makes the model infeasible: a finished search
+    always ends in a proven optimum, also with holders and appellants (protected places)."""
+    problem = parse_problem(data)
+    if solve(problem).status == "infeasible":
+        return
+    exact = solve(problem, "cpsat", time_limit_s=5)
+    if exact.stats.get("cpsat_stop") == "proof":
+        assert exact.status == "optimal"
+    assert exact.certificate["ok"], exact.certificate["violations"]
+
+
+@SLOW
 @given(problems(held=True, reserved=True, minimum="bonus"), st.randoms(use_true_random=False))
 def test_shuffled_input_gives_byte_identical_output(
     data: dict[str, Any], rnd: random.Random
@@ -263,3 +278,68 @@ def test_proven_minimum_share_optimum_matches_brute_force(data: dict[str, Any]) 
         default=None,
     )
     assert best == exact.stats["passed_over"]
+
+
+@settings(max_examples=60, **COMMON)
+@given(tight_minimums())
+def test_each_person_passed_over_adds_at_most_one_member(data: dict[str, Any]) -> None:
+    """The lower bound CP-SAT adds holds for every allocation the rules accept (one common
+    order): against serial dictatorship without bonus, d * (members gained) - c * (places
+    gained) never exceeds d * (number passed over who end below their place without bonus),
+    where the minimum share is c / d; nor do those newly placed, or those who lost a place."""
+    from solver.checks import check_assignments
+
+    share = Fraction(str(data["minimums"][0]["at_least_share"]))
+    apps = {a["id"]: a for a in data["applicants"]}
+    members = {a for a, app in apps.items() if app["groups"]["gender"] == "F"}
+    plain = solve(parse_problem({**data, "minimums": []})).assignments
+    group0 = sum(1 for a, p in plain.items() if p is not None and a in members)
+    placed0 = sum(1 for p in plain.values() if p is not None)
+    any_share = parse_problem(
+        {**data, "minimums": [{"group": "gender=F", "at_least_share": 0.0, "rule": "bonus"}]}
+    )
+    ids = list(apps)
+    for choice in itertools.product(*([None, *apps[a]["preferences"]] for a in ids)):
+        assignments = dict(zip(ids, choice, strict=True))
+        cert = check_assignments(any_share, assignments)
+        if not cert["ok"]:
+            continue
+        passed = _passed_over(data, assignments, members)
+        assert len(passed) == cert["passed_over"]
+        worse_off = sum(1 for a in passed if _below(apps[a], assignments[a], plain[a]))
+        group = sum(1 for a, p in assignments.items() if p is not None and a in members)
+        placed = sum(1 for p in assignments.values() if p is not None)
+        gain = share.denominator * (group - group0) - share.numerator * (placed - placed0)
+        assert gain <= share.denominator * worse_off, assignments
+        newly = sum(1 for a, p in assignments.items() if p is not None and plain[a] is None)
+        lost = sum(1 for a, p in assignments.items() if p is None and plain[a] is not None)
+        assert max(newly, lost) <= worse_off, assignments
+
+
+def _below(app: dict[str, Any], got: str | None, before: str | None) -> bool:
+    """Tell whether `got` is worse than `before` on the applicant's list (no place is last)."""
+    if before is None:
+        return False
+    return got is None or app["preferences"].index(got) > app["preferences"].index(before)
+
+
+def _passed_over(
+    data: dict[str, Any], assignments: dict[str, str | None], members: set[str]
+) -> set[str]:
+    """Non-members who wanted a program where a lower-priority member was admitted."""
+    apps = {a["id"]: a for a in data["applicants"]}
+    out = set()
+    for aid, app in apps.items():
+        if aid in members:
+            continue
+        for pid in app["preferences"]:
+            if pid == assignments[aid]:
+                break
+            mine = _priority(data, app, pid)
+            if any(
+                assignments[b] == pid and b in members and _priority(data, apps[b], pid) > mine
+                for b in apps
+            ):
+                out.add(aid)
+                break
+    return out
