@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import current_app, render_template
 from flask_babel import gettext as _
@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Application, Placement, PlacementState, Round, RoundStatus, User
+from app.services.dates import format_jalali
 from app.services.enrolment import enrolment_deadline
 from app.services.errors import NotFound, ServiceError
 
@@ -197,6 +198,19 @@ def _iso(value: str) -> str:
     return f"{FSI}{value}{PDI}"
 
 
+# The words the portal's catalogues use in "%(gregorian)s (%(jalali)s Solar Hijri)".
+SOLAR_HIJRI = {"fa_AF": "هجری شمسی", "ps": "لمریز هجري"}
+
+
+def _deadline_text(deadline: date, lang: str) -> str:
+    """The ISO date anyone can read; in Dari and Pashto also the Solar Hijri date people use."""
+    text = _iso(deadline.isoformat())
+    if lang in SOLAR_HIJRI:
+        # An Arabic comma, not brackets: brackets in mixed-direction text are easily mirrored.
+        text += f"، {_iso(format_jalali(deadline))} {SOLAR_HIJRI[lang]}"
+    return text
+
+
 def _section(placement: Placement, lang: str, deadline: datetime | None) -> LetterSection:
     text = LETTER_TEXT[lang]
     application = placement.application
@@ -208,7 +222,7 @@ def _section(placement: Placement, lang: str, deadline: datetime | None) -> Lett
         "program": _iso(f"{program.code} {program.name(name_lang)}"),
         "university": _iso(university.name(name_lang)),
         "round": _iso(str(placement.round.number)),
-        "deadline": _iso(deadline.date().isoformat()) if deadline else "",
+        "deadline": _deadline_text(deadline.date(), lang) if deadline else "",
     }
     filled = {key: value.format(**values) for key, value in text.items()}
     filled["next"] = filled["next_deadline"] if deadline else filled["next"]

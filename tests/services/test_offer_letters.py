@@ -96,3 +96,18 @@ def test_no_letter_from_an_unpublished_round(accepted):
     placement = accepted(status=RoundStatus.SOLVED)
     with pytest.raises(offer_letters.LetterNotAvailable):
         offer_letters.render_offer_letter(placement)
+
+
+def test_dari_and_pashto_halves_give_the_deadline_in_both_calendars(app_ctx):
+    from datetime import date
+
+    deadline = date(2026, 9, 1)  # 1405/06/10 in the Solar Hijri calendar
+    for lang, word in (("fa_AF", "هجری شمسی"), ("ps", "لمریز هجري")):
+        text = offer_letters._deadline_text(deadline, lang)
+        assert "2026-09-01" in text and "1405/06/10" in text and word in text
+    assert "1405" not in offer_letters._deadline_text(deadline, "ru")
+
+
+def test_the_dari_letter_carries_the_solar_hijri_deadline(accepted):
+    text = pdf_text(offer_letters.render_offer_letter(accepted("fa_AF", "kk")))
+    assert "هجری شمسی" in text
