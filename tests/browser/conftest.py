@@ -52,10 +52,29 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
     return {**browser_context_args, "viewport": PHONE, "locale": "en-US"}
 
 
+def buffered(app: Flask) -> Callable[..., list[bytes]]:
+    """The app as WSGI, with each answer read fully (and its file closed) before it is sent.
+
+    When the browser drops a connection half-way (it navigated on before the favicon arrived),
+    werkzeug's development server stops writing without closing the file being sent; its
+    ResourceWarning then fails whichever test is running. No answer here is an endless stream.
+    """
+
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return wsgi
+
+
 @pytest.fixture(scope="session")
 def live_server(app: Flask) -> Iterator[str]:
     """Serve the test app on a free port in a daemon thread; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, buffered(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
