@@ -35,6 +35,7 @@ from app.models import (
     Placement,
     PlacementState,
     ProgramQuota,
+    User,
 )
 from tests.browser.conftest import PHONE
 from tests.conftest import PASSWORD
@@ -436,3 +437,57 @@ def test_a_refusal_flashed_as_an_error_is_the_focused_summary(page: Page, live_s
     expect(summary).to_be_focused()
     expect(summary.locator("li")).to_have_count(1)
     expect(page.locator(".alert-error")).to_have_count(0)
+
+
+def test_two_step_and_reset_pages_work_with_the_keyboard(
+    app: Flask, make: Any, page: Page, live_server: str, monkeypatch: Any
+):
+    """The pages the sweep cannot open from a plain sign-in: setting up two-step sign-in,
+    typing its code at a later sign-in, and a valid password-reset link."""
+    import pyotp
+
+    from app.services import accounts
+    from tests.browser import keys
+
+    monkeypatch.setitem(app.config, "STAFF_2FA_REQUIRED", True)
+    officer = make.user("ministry")
+    problems: list[str] = []
+
+    def check(path: str) -> None:
+        page.goto(f"{live_server}{path}", wait_until="domcontentloaded")
+        problems.extend(f"{path}: {p}" for p in walk(page))
+        actions = page.evaluate(INPUT_FORMS)
+        assert actions, f"{path}: no form to send"
+        for action in actions:
+            found, _fresh = check_error_summary(
+                page, live_server, path, action, _endpoint(app, action)
+            )
+            problems.extend(found)
+
+    def sign_in_with_keys() -> None:
+        page.goto(f"{live_server}/auth/login", wait_until="domcontentloaded")
+        keys.type_into(page.locator("#email"), officer.email)
+        keys.type_into(page.locator("#password"), PASSWORD)
+        keys.press(page.locator("main form button[type=submit]"))
+
+    sign_in_with_keys()
+    expect(page).to_have_url(f"{live_server}/auth/two-factor/setup")
+    check("/auth/two-factor/setup")
+    with app.app_context():
+        secret = db.session.get(User, officer.id).totp_secret
+        db.session.remove()
+    keys.type_into(page.locator("#code"), pyotp.TOTP(secret).now())
+    keys.press(page.locator("main form button[type=submit]"))
+    expect(page.locator("ul.recovery-codes li")).to_have_count(10)
+
+    page.context.clear_cookies()
+    sign_in_with_keys()
+    expect(page).to_have_url(f"{live_server}/auth/two-factor")
+    check("/auth/two-factor")
+
+    page.context.clear_cookies()
+    with app.app_context():
+        token = accounts.reset_token(db.session.get(User, officer.id))
+        db.session.remove()
+    check(f"/auth/reset/{token}")
+    assert not problems, "\n".join(problems)
