@@ -479,6 +479,7 @@ def test_two_step_and_reset_pages_work_with_the_keyboard(
     keys.type_into(page.locator("#code"), pyotp.TOTP(secret).now())
     keys.press(page.locator("main form button[type=submit]"))
     expect(page.locator("ul.recovery-codes li")).to_have_count(10)
+    problems.extend(f"recovery codes: {p}" for p in walk(page))
 
     page.context.clear_cookies()
     sign_in_with_keys()
