@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pyotp
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
@@ -37,6 +38,8 @@ from app.models import (
     ProgramQuota,
     User,
 )
+from app.services import accounts
+from tests.browser import keys
 from tests.browser.conftest import PHONE
 from tests.conftest import PASSWORD
 from tests.pages import PREFIX, build_world, page_urls
@@ -444,11 +447,6 @@ def test_two_step_and_reset_pages_work_with_the_keyboard(
 ):
     """The pages the sweep cannot open from a plain sign-in: setting up two-step sign-in,
     typing its code at a later sign-in, and a valid password-reset link."""
-    import pyotp
-
-    from app.services import accounts
-    from tests.browser import keys
-
     monkeypatch.setitem(app.config, "STAFF_2FA_REQUIRED", True)
     officer = make.user("ministry")
     problems: list[str] = []
