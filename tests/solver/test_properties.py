@@ -7,6 +7,7 @@ import random
 import warnings
 from fractions import Fraction
 from typing import Any
+from unittest.mock import patch
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -261,15 +262,43 @@ def tight_minimums(draw: st.DrawFn) -> dict[str, Any]:
 def test_proven_minimum_share_optimum_matches_brute_force(data: dict[str, Any]) -> None:
     """When CP-SAT proves its minimum-share allocation optimal, no allocation the checker
     accepts has fewer people passed over (every allocation of a tiny problem is tried)."""
-    from solver.checks import check_assignments
-
     problem = parse_problem(data)
     exact = solve(problem, "cpsat", time_limit_s=5)
     if exact.status != "optimal":
         return
+    assert _fewest_passed_over(problem) == exact.stats["passed_over"]
+
+
+@settings(max_examples=60, **COMMON)
+@given(tight_minimums())
+def test_improving_search_at_scale_keeps_its_promises(data: dict[str, Any]) -> None:
+    """The search used above `SCALE_ENTRIES` (forced here on tiny problems): never worse than the
+    fast rule, accepted by the checker, its bound (the share arithmetic's closed form or CP-SAT's)
+    never above the true optimum, and "optimal" only when it is."""
+    from solver import cpsat_minimum
+
+    problem = parse_problem(data)
+    fast = solve(problem)
+    if fast.status == "infeasible":
+        return
+    with patch.object(cpsat_minimum, "SCALE_ENTRIES", 0):
+        exact = solve(problem, "cpsat", time_limit_s=2)
+    assert exact.stats["cpsat_mode"] == "improve"
+    assert exact.stats["passed_over"] <= fast.stats["passed_over"]
+    assert exact.certificate["ok"], exact.certificate["violations"]
+    best = _fewest_passed_over(problem)
+    assert best is not None and exact.stats["cpsat_bound"] <= best
+    if exact.status == "optimal":
+        assert exact.stats["passed_over"] == best
+
+
+def _fewest_passed_over(problem: Any) -> int | None:
+    """Try every allocation of a tiny problem: the fewest passed over the checker accepts."""
+    from solver.checks import check_assignments
+
     ids = [a.id for a in problem.applicants]
     options = [[None, *a.preferences] for a in problem.applicants]
-    best = min(
+    return min(
         (
             cert["passed_over"]
             for choice in itertools.product(*options)
@@ -277,7 +306,6 @@ def test_proven_minimum_share_optimum_matches_brute_force(data: dict[str, Any]) 
         ),
         default=None,
     )
-    assert best == exact.stats["passed_over"]
 
 
 @settings(max_examples=60, **COMMON)
