@@ -168,6 +168,7 @@ def child_minimum(path: str, limit: str) -> dict[str, Any]:
             cpsat_gap=exact.stats.get("cpsat_gap"),
             cpsat_bound=exact.stats.get("cpsat_bound"),
             cpsat_det=exact.stats.get("cpsat_deterministic_s"),
+            cpsat_mode=exact.stats.get("cpsat_mode"),
             ok=exact.certificate["ok"],
         )
     out["load"] = os.getloadavg()[0]
@@ -311,6 +312,8 @@ def bench_minimums(directory: Path) -> list[str]:
         if "cpsat_cpu" in rep:
             cp += f" / {_fmt(rep['cpsat_cpu'])} / {rep['cpsat_det']:.1f} s"
         status = rep.get("cpsat_status", "")
+        if "cpsat_mode" in rep:
+            status += f", {rep['cpsat_mode']}"
         if "cpsat_bound" in rep:
             status += f" (bound {rep['cpsat_bound']:.0f}"
             status += f", gap {rep['cpsat_gap']:.0f})" if rep.get("cpsat_gap") else ")"

@@ -73,7 +73,8 @@ def solve(
     `method="auto"` uses deferred acceptance (or serial dictatorship, its common-priority case)
     whenever that is exact, and CP-SAT otherwise; "da" refuses instances it cannot solve exactly;
     "cpsat" forces the CP-SAT model. `improve_minimum` runs CP-SAT after the fast minimum-share
-    rule (default: only with method "cpsat"). `time_limit_s` caps CP-SAT in deterministic time.
+    rule (default: only with method "cpsat"). `time_limit_s` caps CP-SAT in deterministic time
+    (a large minimum-share search gets 0.4 of it: see `cpsat_minimum.SCALE_DETERMINISTIC_SHARE`).
     """
     if method not in METHODS:
         raise ProblemError(f"solve: method must be one of {', '.join(METHODS)}, got {method!r}")
