@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -93,6 +94,15 @@ def register_filters(app: Flask) -> None:
 
         kilobytes = max(1, round((value or 0) / 1024))
         return format_unit(kilobytes, "digital-kilobyte", length="short", locale=get_locale())
+
+    @app.template_filter("share")
+    def _share(value: float) -> str:
+        # A share with one decimal in the reader's own percent pattern ("40,4 %", "40.4%"), so
+        # 39.96% is never shown as a rounded "40%" beside a 40% minimum.
+        locale = get_locale()
+        pattern = copy.copy(locale.percent_formats[None])
+        pattern.frac_prec = (1, 1)
+        return str(pattern.apply(value, locale))
 
     @app.template_filter("small_count")
     def _small_count(value: Any) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -947,6 +948,30 @@ class ProgramLine:
 
 
 @dataclass
+class MinimumOutcome:
+    """How a round met its minimum share, and what CP-SAT made of it when it ran.
+
+    Staff choosing the CP-SAT model need to see what it bought: how many the fast rule passed
+    over, how many after CP-SAT, and the fewest any allocation meeting the share could have.
+    """
+
+    share: float
+    rule: str
+    placed: int
+    group_placed: int
+    passed_over: int
+    bonus: float | None = None
+    reserved_fraction: float | None = None
+    fast_passed_over: int | None = None
+    bound: int | None = None
+    proven: bool = False
+
+    @property
+    def reached(self) -> float:
+        return self.group_placed / self.placed if self.placed else 0.0
+
+
+@dataclass
 class Review:
     round: Round
     programs: list[ProgramLine] = field(default_factory=list)
@@ -960,6 +985,7 @@ class Review:
     certificate: dict[str, Any] = field(default_factory=dict)
     diff: Diff | None = None
     previous: Round | None = None
+    minimum: MinimumOutcome | None = None
 
 
 @dataclass
@@ -1074,10 +1100,33 @@ def review(round_: Round, *, unplaced_limit: int = 200) -> Review:
     out.applicants = len(assignments)
     out.women_placed = sum(women_load.values())
     out.extra_places = int((result.get("stats") or {}).get("extra_places", 0))
+    out.minimum = minimum_outcome(data, result)
     out.previous = previous_round(round_)
     if out.previous is not None:
         out.diff = diff(assignments_of(out.previous), assignments)
     return out
+
+
+def minimum_outcome(data: dict[str, Any], result: dict[str, Any]) -> MinimumOutcome | None:
+    """Read the minimum share's outcome from a round's input and result (None without one)."""
+    stats = result.get("stats") or {}
+    minimums = data.get("minimums") or []
+    if not minimums or "passed_over" not in stats:
+        return None
+    fast = stats.get("fast_rule_passed_over")
+    bound = stats.get("cpsat_bound")
+    return MinimumOutcome(
+        share=float(minimums[0]["at_least_share"]),
+        rule=str(stats.get("rule", minimums[0].get("rule", "bonus"))),
+        placed=int(stats.get("placed", 0)),
+        group_placed=int(stats.get("group_placed", 0)),
+        passed_over=int(stats["passed_over"]),
+        bonus=stats.get("bonus"),
+        reserved_fraction=stats.get("reserved_fraction"),
+        fast_passed_over=None if fast is None else int(fast),
+        bound=None if bound is None else math.ceil(float(bound) - 1e-9),
+        proven=fast is not None and result.get("status") == "optimal",
+    )
 
 
 def compare(a: Round, b: Round) -> dict[str, Any]:

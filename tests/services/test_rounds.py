@@ -399,3 +399,67 @@ def test_reserved_places_and_a_minimum_share_reach_the_solver(scene):
     assert line.reserved_used + line.reverted == 1
     exact = round_.result["cutoffs"][line.code]["reserved"]["gender=F"]
     assert (line.reserved_used, line.reverted) == (exact["used"], exact["reverted"])
+
+
+@pytest.fixture()
+def passed_over_scene(app_ctx, make):
+    """Two one-place programs, two men above one woman, at least half of those placed women.
+
+    Without a bonus both men are placed; any allocation meeting the share passes one man over
+    (the share arithmetic's bound: half of 2 placed, less 0 women, is 1).
+    """
+    officer = make.user("ministry")
+    cycle = make.cycle(seed_committed_at=utcnow(), tiebreak_chain=["unt_total"])
+    cycle.minimums = [{"group": "gender=F", "at_least_share": 0.5, "rule": "bonus"}]
+    uni = make.university(code="KAZNU")
+    p1 = make.program(uni, code="KAZNU-CS")
+    p2 = make.program(uni, code="KAZNU-MATH")
+    make.quota(cycle, p1, places=1)
+    make.quota(cycle, p2, places=1)
+    for programs, score, gender in (
+        ([p1, p2], 130, Gender.MALE),
+        ([p2], 120, Gender.MALE),
+        ([p2, p1], 80, Gender.FEMALE),
+    ):
+        make.application(
+            cycle=cycle, programs=programs, score=score, status=S.ELIGIBLE, gender=gender
+        )
+    db.session.commit()
+    return {"officer": officer, "cycle": cycle}
+
+
+def test_review_reports_the_minimum_share_and_what_cpsat_made_of_it(passed_over_scene):
+    fast = rounds.review(_run(passed_over_scene))
+    assert fast.minimum is not None
+    assert (fast.minimum.share, fast.minimum.rule) == (0.5, "bonus")
+    assert (fast.minimum.group_placed, fast.minimum.placed, fast.minimum.reached) == (1, 2, 0.5)
+    assert fast.minimum.bonus is not None and fast.minimum.bonus > 0
+    assert fast.minimum.passed_over == 1
+    assert fast.minimum.fast_passed_over is None and not fast.minimum.proven
+    exact = rounds.review(_run(passed_over_scene, method="cpsat"))
+    assert exact.minimum is not None
+    assert (exact.minimum.fast_passed_over, exact.minimum.passed_over) == (1, 1)
+    assert exact.minimum.bound == 1 and exact.minimum.proven
+    plain = rounds.review(_run(passed_over_scene, ignore_minimums=True))
+    assert plain.minimum is None
+
+
+def test_minimum_outcome_reads_an_unproven_cpsat_result():
+    data = {"minimums": [{"group": "gender=F", "at_least_share": 0.4, "rule": "reserve"}]}
+    result = {
+        "status": "feasible",
+        "stats": {
+            "rule": "reserve",
+            "placed": 10,
+            "group_placed": 4,
+            "passed_over": 5,
+            "reserved_fraction": 0.25,
+            "fast_rule_passed_over": 7,
+            "cpsat_bound": 2.5,
+        },
+    }
+    outcome = rounds.minimum_outcome(data, result)
+    assert outcome is not None
+    assert (outcome.fast_passed_over, outcome.passed_over, outcome.bound) == (7, 5, 3)
+    assert not outcome.proven and outcome.reserved_fraction == 0.25
+    assert rounds.minimum_outcome({}, result) is None
