@@ -92,19 +92,35 @@ def _placements_query(cycle_id: int | None) -> Any:
     return query
 
 
-def places_by(attribute: str, cycle_id: int | None = None) -> list[tuple[str, int]]:
-    """Count places offered, accepted or enrolled per university code or per field group."""
+def places_by_field(cycle_id: int | None = None) -> list[tuple[str, int]]:
+    """Count places offered, accepted or enrolled per field group code."""
     sub = _placements_query(cycle_id).subquery()
-    key = University.code if attribute == "university" else Program.field_group
+    key = Program.field_group
     rows = db.session.execute(
         select(key, func.count())
         .select_from(sub)
         .join(Program, Program.id == sub.c.program_id)
-        .join(University, University.id == Program.university_id)
         .group_by(key)
         .order_by(key)
     ).all()
     return [(str(getattr(k, "value", k)), int(n)) for k, n in rows]
+
+
+def places_by_university(cycle_id: int | None = None, lang: str = "en") -> list[tuple[str, int]]:
+    """Count places offered, accepted or enrolled per university, named in the reader's language.
+
+    Staff read the chart and the statistics export; a short code like "KAZNU" means little to a
+    reader outside the ministry, and two universities could share an abbreviation.
+    """
+    sub = _placements_query(cycle_id).subquery()
+    rows = db.session.execute(
+        select(University, func.count())
+        .select_from(sub)
+        .join(Program, Program.id == sub.c.program_id)
+        .join(University, University.id == Program.university_id)
+        .group_by(University.id)
+    ).all()
+    return sorted((university.name(lang), int(n)) for university, n in rows)
 
 
 def gender_balance(cycle_id: int | None = None) -> list[tuple[str, int]]:
@@ -139,6 +155,7 @@ def appeals_by_state(cycle_id: int | None = None) -> list[tuple[str, int]]:
 
 def overview(cycle_id: int | None = None) -> list[Series]:
     """Return every dashboard chart for one cycle (or all cycles)."""
+    from flask_babel import get_locale
     from flask_babel import gettext as _
 
     def series(key: str, title: str, rows: list[tuple[str, int]]) -> Series:
@@ -159,12 +176,14 @@ def overview(cycle_id: int | None = None) -> list[Series]:
             "backlog", _("Verification backlog"), labelled(list(verification.backlog().items()))
         ),
         series(
-            "by-university", _("Places filled by university"), places_by("university", cycle_id)
+            "by-university",
+            _("Places filled by university"),
+            places_by_university(cycle_id, str(get_locale())),
         ),
         series(
             "by-field",
             _("Places filled by field"),
-            labelled(places_by("field", cycle_id), FieldGroup),
+            labelled(places_by_field(cycle_id), FieldGroup),
         ),
         series(
             "gender",

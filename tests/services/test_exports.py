@@ -74,3 +74,27 @@ def test_dashboard_counts_and_statistics_export(app_ctx, make):
     stats = dashboard.statistics_rows(cycle.id)
     eligible = next(r for r in stats if r["label"] == "Eligible")
     assert eligible["count"] == "<5"
+
+
+def test_places_by_university_are_named_in_the_reader_language(app_ctx, make):
+    from flask_babel import force_locale
+
+    cycle = make.cycle()
+    kaznu = make.university(
+        code="KAZNU", name_en="Al-Farabi University", name_ru="КазНУ им. аль-Фараби"
+    )
+    enu = make.university(code="ENU", name_en="Gumilyov University", name_ru="ЕНУ им. Гумилёва")
+    round_ = make.round(cycle)
+    for university, count in ((kaznu, 2), (enu, 1)):
+        program = make.program(university)
+        for _ in range(count):
+            make.placement(round_, make.application(cycle=cycle), program)
+    assert dashboard.places_by_university(cycle.id, "en") == [
+        ("Al-Farabi University", 2),
+        ("Gumilyov University", 1),
+    ]
+    with force_locale("ru"):
+        series = {s.key: s for s in dashboard.overview(cycle.id)}
+    assert series["by-university"].rows == [("ЕНУ им. Гумилёва", 1), ("КазНУ им. аль-Фараби", 2)]
+    stats = [r["label"] for r in dashboard.statistics_rows(cycle.id)]
+    assert "KAZNU" not in stats and "Al-Farabi University" in stats
