@@ -86,6 +86,11 @@ def test_set_up_verify_run_review_publish(
         type_into(page.locator("#places"), "1")
         press(page.locator("#places"))
         expect(page.locator(".alert-success")).to_be_visible()
+    # A minimum share of women: the round's review then says how it was met.
+    type_into(page.locator("#women_share"), "0.4")
+    press(page.locator("form[action$='/limits'] button[type=submit]"), "Space")
+    expect(page.locator(".alert-success")).to_be_visible()
+    expect(page.locator("#women_share")).to_have_value("0.40")
     shot(f"ministry-quotas-{lang}")
     check(page)
 
@@ -111,6 +116,7 @@ def test_set_up_verify_run_review_publish(
     press(page.locator("main form button[type=submit]"), "Space")
     expect(page.locator("#cert-title")).to_be_visible()
     expect(page.locator(".cert-ok")).to_be_visible()
+    expect(page.locator("#minimum-title")).to_be_visible()
     shot(f"ministry-round-review-{lang}")
     check(page)
     press(page.locator("form[action$='/publish'] button[type=submit]"), "Space")
