@@ -78,7 +78,7 @@ class User(UserMixin, Model):
         return f"{self.id}:{self.session_token}"
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.status != UserStatus.DEACTIVATED
 
     @property
