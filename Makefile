@@ -16,7 +16,7 @@ help:
 	@echo "make run            set up, migrate, load demo data, serve http://127.0.0.1:5000 + worker"
 	@echo "make test           set up and run the whole suite (SQLite; TEST_DATABASE_URL for PG)"
 	@echo "make test-postgres  run the suite against PostgreSQL (127.0.0.1:5432, database test)"
-	@echo "make lint           ruff check + ruff format --check + bandit + mypy on solver/"
+	@echo "make lint           ruff check + ruff format --check + bandit + mypy on solver/ and app/"
 	@echo "make bench          run the benchmarks in bench/"
 
 $(STAMP): pyproject.toml
@@ -63,6 +63,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/bandit -q -ll -r app solver
 	$(BIN)/mypy solver
+	$(BIN)/mypy app
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -20,7 +20,7 @@ def normalise_language(code: str | None) -> str | None:
     if not code:
         return None
     code = code.replace("-", "_")
-    supported = current_app.config["LANGUAGES"]
+    supported: dict[str, str] = current_app.config["LANGUAGES"]
     if code in supported:
         return code
     base = code.split("_")[0].lower()
@@ -68,13 +68,13 @@ def register_filters(app: Flask) -> None:
     def _date(value: date | datetime | None, fmt: str = "medium") -> str:
         if value is None:
             return "—"
-        return format_date(value, fmt)
+        return str(format_date(value, fmt))
 
     @app.template_filter("datetime")
     def _datetime(value: datetime | None, fmt: str = "medium") -> str:
         if value is None:
             return "—"
-        return format_datetime(value, fmt)
+        return str(format_datetime(value, fmt))
 
     @app.template_filter("utc_datetime")
     def _utc_datetime(value: str | datetime | None, fmt: str = "medium") -> str:

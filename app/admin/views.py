@@ -58,7 +58,7 @@ def new_user() -> Response | str | tuple[str, int]:
             role=UserRole(form.role.data),
             full_name=form.full_name.data or "",
             university=university,
-            by=current_user._get_current_object(),  # type: ignore[attr-defined]
+            by=current_user._get_current_object(),
             language=form.language.data or "ru",
         )
     except ServiceError as err:
@@ -81,7 +81,7 @@ def set_status(user_id: int) -> Response:
             accounts.set_staff_status(
                 user,
                 UserStatus(form.status.data),
-                by=current_user._get_current_object(),  # type: ignore[attr-defined]
+                by=current_user._get_current_object(),
             )
         except ServiceError as err:
             flash(str(err), "error")

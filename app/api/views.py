@@ -132,7 +132,7 @@ def _page(query: Select[Any], serialise: Callable[[Any], dict[str, Any]]) -> Res
     pages = (int(total or 0) + per_page - 1) // per_page
     next_url = None
     if page < pages:
-        args = {**request.args.to_dict(), "page": page + 1, "per_page": per_page}
+        args: dict[str, Any] = {**request.args.to_dict(), "page": page + 1, "per_page": per_page}
         next_url = url_for(request.endpoint or "api.index", _external=True, **args)
     return jsonify(
         items=[serialise(item) for item in items],

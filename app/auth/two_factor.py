@@ -175,7 +175,7 @@ def two_factor_recovery_codes() -> Response | str | tuple[str, int]:
     """Replace one's recovery codes with ten new ones, after a code from the authenticator."""
     from app.auth.views import home_for
 
-    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    user = current_user._get_current_object()
     if not user.is_staff or not two_factor.is_enrolled(user):
         abort(404)
     form = TwoFactorCodeForm()

@@ -85,7 +85,7 @@ def logout() -> Response:
     """Sign out here and everywhere else this account is signed in."""
     form = SignOutForm()
     if form.validate_on_submit():
-        accounts.sign_out(current_user._get_current_object())  # type: ignore[attr-defined]
+        accounts.sign_out(current_user._get_current_object())
         db.session.commit()
         logout_user()
         flash(_("You are signed out."), "info")
@@ -200,7 +200,7 @@ def change_password() -> Response | str | tuple[str, int]:
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
         return render_template("auth/change_password.html", form=form), status
-    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    user = current_user._get_current_object()
     try:
         accounts.change_password(user, form.current_password.data or "", form.password.data or "")
     except ServiceError as err:

@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import UTCDateTime, enum_type, json_default_dict, utcnow
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ class RoundStatus(StrEnum):
 ACTIVE_ROUND_SQL = "status IN ('queued', 'running')"
 
 
-class Round(db.Model):
+class Round(Model):
     __table_args__ = (
         UniqueConstraint("cycle_id", "number", name="uq_round_cycle_number"),
         # The real guard against two rounds at once, also under concurrent clicks.
@@ -100,7 +100,7 @@ class PlacementState(StrEnum):
     SUPERSEDED = "superseded"  # replaced by a better place in a later round
 
 
-class Placement(db.Model):
+class Placement(Model):
     __table_args__ = (
         UniqueConstraint("round_id", "application_id", name="uq_placement_round_application"),
     )

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import UTCDateTime, enum_type, utcnow
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ class AppealState(StrEnum):
 OPEN_APPEAL_SQL = "state IN ('submitted', 'in_review')"
 
 
-class Appeal(db.Model):
+class Appeal(Model):
     __table_args__ = (
         # One open appeal per decision.
         Index(

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import UTCDateTime, enum_type, json_default_list, utcnow
 from app.models.crypto_types import EncryptedString
 
@@ -63,7 +63,7 @@ class EducationRoute(StrEnum):
     FOREIGN_SCHOOL = "foreign_school"
 
 
-class Application(db.Model):
+class Application(Model):
     __table_args__ = (
         UniqueConstraint("applicant_id", "cycle_id", name="uq_application_applicant_cycle"),
         CheckConstraint("competitive_score IS NULL OR competitive_score >= 0", name="score_ok"),
@@ -152,7 +152,7 @@ class Application(db.Model):
         return None
 
 
-class Choice(db.Model):
+class Choice(Model):
     """One ranked program on an application; rank 1 is the applicant's first choice."""
 
     __table_args__ = (
@@ -172,7 +172,7 @@ class Choice(db.Model):
     program: Mapped[Program] = relationship()
 
 
-class ScoreComponent(db.Model):
+class ScoreComponent(Model):
     """A named part of the competitive score (UNT total, subject scores, GPA, ...)."""
 
     __table_args__ = (
@@ -187,7 +187,7 @@ class ScoreComponent(db.Model):
     application: Mapped[Application] = relationship(back_populates="score_components")
 
 
-class StatusChange(db.Model):
+class StatusChange(Model):
     """One step on the applicant's timeline; `visible` is False for staff-internal moves."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, BigInteger, CheckConstraint, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import UTCDateTime, enum_type, json_default_dict, json_default_list, utcnow
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ DEFAULT_ELIGIBILITY: dict[str, Any] = {
 }
 
 
-class Cycle(db.Model):
+class Cycle(Model):
     __table_args__ = (
         CheckConstraint("max_choices BETWEEN 1 AND 16", name="max_choices_range"),
         CheckConstraint("appeal_window_days >= 0", name="appeal_window_ok"),

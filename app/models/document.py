@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import UTCDateTime, enum_type, utcnow
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ class DocumentState(StrEnum):
     REPLACED = "replaced"
 
 
-class Document(db.Model):
+class Document(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
     appeal_id: Mapped[int | None] = mapped_column(ForeignKey("appeal.id"), index=True)

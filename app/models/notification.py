@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import UTCDateTime, enum_type, json_default_dict, utcnow
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ class NotificationState(StrEnum):
     FAILED = "failed"
 
 
-class Notification(db.Model):
+class Notification(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     to_address: Mapped[str] = mapped_column(String(254), default="")

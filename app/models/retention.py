@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
 
 
-class PurgedCount(db.Model):
+class PurgedCount(Model):
     """How many purged applications of a cycle shared these coarse traits.
 
     One row per combination; purging adds to `count`. Only categories are kept (final status,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import enum_type, json_default_dict
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ class StudyLevel(StrEnum):
     MASTER = "master"
 
 
-class University(db.Model):
+class University(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(12), unique=True)
     name_en: Mapped[str] = mapped_column(String(200))
@@ -56,7 +56,7 @@ class University(db.Model):
         return {"kk": self.name_kk, "ru": self.name_ru}.get(lang, self.name_en)
 
 
-class Program(db.Model):
+class Program(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
     university_id: Mapped[int] = mapped_column(ForeignKey("university.id"), index=True)
@@ -75,7 +75,7 @@ class Program(db.Model):
         return {"kk": self.name_kk, "ru": self.name_ru}.get(lang, self.name_en)
 
 
-class ProgramQuota(db.Model):
+class ProgramQuota(Model):
     """A program's places for the refugee quota in one cycle, with its own rules."""
 
     __table_args__ = (

@@ -11,7 +11,7 @@ from flask_login import UserMixin
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import UTCDateTime, enum_type, json_default_list, utcnow
 from app.models.crypto_types import EncryptedString
 
@@ -40,7 +40,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __table_args__ = (
         CheckConstraint(
             "(role = 'university') = (university_id IS NOT NULL)",
@@ -78,7 +78,7 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_token}"
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.status != UserStatus.DEACTIVATED
 
     @property

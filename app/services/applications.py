@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -309,7 +309,7 @@ def start(user: User, cycle: Cycle, answers: dict[str, Any], *, by: User) -> App
     application.flags = sorted(kept | set(verdict.flags))
     status = answers.get("protection_status")
     if status in ProtectionStatus.__members__.values() and application.protection_status is None:
-        application.protection_status = ProtectionStatus(status)
+        application.protection_status = ProtectionStatus(cast(str, status))  # a member's value
     if answers.get("status_valid_until") and application.status_valid_until is None:
         application.status_valid_until = answers["status_valid_until"]
     if application.current_step == "eligibility":
@@ -371,10 +371,12 @@ def _check_version(application: Application, expected_version: int | None) -> No
 
 
 def _STALE_MESSAGE() -> str:  # noqa: N802 - reads like the constant it stands for
-    return _(
-        "Your application was changed in another tab or on another device after you "
-        "opened this page, so this page was not saved. What you typed is still below: "
-        "check it against the saved version and save again."
+    return str(
+        _(
+            "Your application was changed in another tab or on another device after you "
+            "opened this page, so this page was not saved. What you typed is still below: "
+            "check it against the saved version and save again."
+        )
     )
 
 

@@ -84,7 +84,8 @@ def record(
 def _jsonable(data: dict[str, Any] | None) -> dict[str, Any] | None:
     if data is None:
         return None
-    return json.loads(json.dumps(data, default=str))
+    plain: dict[str, Any] = json.loads(json.dumps(data, default=str))
+    return plain
 
 
 def verify_chain() -> list[str]:

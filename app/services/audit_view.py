@@ -19,7 +19,7 @@ class AuditFilter:
     object_id: str = ""
     action: str = ""  # an exact action or a prefix such as "round."
 
-    def query(self) -> Select[tuple[AuditEvent]]:
+    def query(self) -> Select[AuditEvent]:
         query = select(AuditEvent)
         if self.person.strip():
             query = query.where(

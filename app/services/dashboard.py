@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, select
@@ -164,7 +165,7 @@ def overview(cycle_id: int | None = None) -> list[Series]:
     from app.labels import label
 
     def labelled(
-        rows: list[tuple[str, int]], enum: type = ApplicationStatus
+        rows: list[tuple[str, int]], enum: type[StrEnum] = ApplicationStatus
     ) -> list[tuple[str, int]]:
         # The charts and the statistics export show people the label, never the stored code.
         return [(label(enum(k)) if k in {e.value for e in enum} else k, n) for k, n in rows]

@@ -143,10 +143,12 @@ def format_both(value: date | None) -> str:
     if value is None:
         return ""
     try:
-        return _(
-            "%(gregorian)s (%(jalali)s Solar Hijri)",
-            gregorian=value.isoformat(),
-            jalali=format_jalali(value),
+        return str(
+            _(
+                "%(gregorian)s (%(jalali)s Solar Hijri)",
+                gregorian=value.isoformat(),
+                jalali=format_jalali(value),
+            )
         )
     except ValueError:
         return value.isoformat()

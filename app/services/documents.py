@@ -87,7 +87,7 @@ def sniff(head: bytes) -> str | None:
 def _read_limited(file_storage: Any) -> bytes:
     limit = int(current_app.config["MAX_DOCUMENT_BYTES"])
     stream = getattr(file_storage, "stream", file_storage)
-    data = stream.read(limit + 1)
+    data: bytes = stream.read(limit + 1)
     if len(data) > limit:
         raise UploadRefused(
             _(

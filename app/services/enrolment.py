@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
-from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
@@ -87,7 +86,7 @@ def published_placements(
     program_id: int | None = None,
     round_id: int | None = None,
     states: tuple[PlacementState, ...] | None = None,
-) -> Select[Any]:
+) -> Select[Placement]:
     """Build the query for one university's placements in published rounds (never others)."""
     query = (
         select(Placement)
@@ -226,7 +225,7 @@ def mark_no_show(placement: Placement, *, by: User, now: datetime | None = None)
 # --- places for the next round ---------------------------------------------------------------
 
 
-def _published_in(cycle: Cycle, states: tuple[PlacementState, ...]) -> Select[Any]:
+def _published_in(cycle: Cycle, states: tuple[PlacementState, ...]) -> Select[int, int]:
     return (
         select(Placement.program_id, Placement.application_id)
         .join(Round, Placement.round_id == Round.id)

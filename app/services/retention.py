@@ -110,21 +110,25 @@ def erasure_refusal(application: Application) -> str | None:
         )
     )
     if open_appeal:
-        return _("An appeal on this application is open. It can be erased after the decision.")
+        return str(_("An appeal on this application is open. It can be erased after the decision."))
     live = db.session.scalar(
         select(func.count(Placement.id)).where(
             Placement.application_id == application.id, Placement.state.in_(LIVE_PLACEMENTS)
         )
     )
     if live or application.status in HOLDS_PLACE:
-        return _(
-            "This application holds a scholarship place. Decline or give up the place first; "
-            "records of scholarship holders are kept while the scholarship lasts."
+        return str(
+            _(
+                "This application holds a scholarship place. Decline or give up the place first; "
+                "records of scholarship holders are kept while the scholarship lasts."
+            )
         )
     if application.status in IN_COMPETITION:
-        return _(
-            "This application takes part in the current allocation. Withdraw it first; then "
-            "it can be erased."
+        return str(
+            _(
+                "This application takes part in the current allocation. Withdraw it first; then "
+                "it can be erased."
+            )
         )
     return None
 
