@@ -240,6 +240,7 @@ class _SharedLimits:
         assert lim is not None
         m = base.model
         self.groups: list[tuple[list[int], int]] = []
+        self.members: list[frozenset[int]] = []
         self.of_program: list[list[int]] = [[] for _ in base.ctx.capacity]
         if lim.total is not None:
             self._add(list(range(len(base.ctx.capacity))), lim.total)
@@ -254,7 +255,7 @@ class _SharedLimits:
             full = m.new_bool_var(f"limit_full_{j}")
             m.add(load >= cap).only_enforce_if(full)
             self.full.append(full)
-        self.gate: dict[tuple[int, int], list[cp_model.IntVar]] = {}
+        self.gate: dict[tuple[int, int], list[tuple[int, cp_model.IntVar]]] = {}
         for j in range(len(self.groups)):
             self._limit_cutoff(j)
         self.cost = [round(c * COST_SCALE) for c in lim.cost]
@@ -270,6 +271,7 @@ class _SharedLimits:
     def _add(self, programs: list[int], cap: int) -> None:
         j = len(self.groups)
         self.groups.append((programs, cap))
+        self.members.append(frozenset(programs))
         for p in programs:
             self.of_program[p].append(j)
 
@@ -292,14 +294,35 @@ class _SharedLimits:
         for k, a, i in entries:
             lit = opened[rank[k]]
             m.add_implication(base.placed[a][i], lit)
-            self.gate.setdefault((a, i), []).append(lit)
+            self.gate.setdefault((a, i), []).append((j, lit))
         if opened:
             # The limit's cutoff excludes someone only when the limit is reached.
             m.add_implication(opened[-1].Not(), self.full[j])
 
     def gates(self, a: int, i: int) -> list[cp_model.IntVar]:
-        """Literals 'above the cutoff of every limit over this choice'."""
-        return self.gate.get((a, i), [])
+        """Literals 'this limit does not keep applicant a from their i-th choice', one per limit.
+
+        A full limit keeps out only those below its cutoff who hold no place under it: someone
+        already placed under the limit can move up within it without changing its load (the
+        checker calls anything else a wasted place). So each literal is 'above the limit's cutoff
+        or placed at a worse choice under the same limit'.
+        """
+        base = self.base
+        m = base.model
+        plist = base.ranking.prefs[a]
+        out: list[cp_model.IntVar] = []
+        for j, above in self.gate.get((a, i), []):
+            members = self.members[j]
+            inside = [base.placed[a][k] for k in range(i + 1, len(plist)) if plist[k] in members]
+            if not inside:
+                out.append(above)
+                continue
+            passes = m.new_bool_var(f"limit_pass_{j}_{a}_{i}")
+            m.add_bool_or([above, *inside]).only_enforce_if(passes)
+            for lit in (above, *inside):
+                m.add_implication(lit, passes)
+            out.append(passes)
+        return out
 
     def budget_blocks(self, p: int, a: int) -> list[cp_model.IntVar]:
         """Literal meaning 'the budget stops applicant a from moving to program p'."""

@@ -322,6 +322,32 @@ def test_small_minimum_share_aims_at_a_proof() -> None:
     assert solve(problem, method="cpsat", time_limit_s=1).stats["cpsat_mode"] == "prove"
 
 
+@pytest.mark.parametrize(("seed", "stable"), [(1, True), (0, False)])
+def test_a_full_university_cap_lets_its_own_students_move_up(seed: int, stable: bool) -> None:
+    """P0 and P1 share a university capped at one place. A1 ranks P0 first but scores 0 there;
+    A2 wants only P0 and scores 1. A1 at P1 wastes P0: moving there keeps the university at
+    one. When A2 wins the lottery (seed 1), A2 at P0 is stable. When A1 wins (seed 0), A1
+    outranks A2 under the cap but not at P0, so no allocation meets every rule, and the result
+    says so rather than claiming an optimum."""
+    problem = make(
+        [
+            {"id": "P0", "capacity": 1, "university": "U1"},
+            {"id": "P1", "capacity": 1, "university": "U1"},
+        ],
+        [app("A1", 1, "P0", "P1", program_scores={"P0": 0}), app("A2", 1, "P0")],
+        limits={"university": {"U1": 1}},
+        seed=seed,
+    )
+    result = solve(problem)
+    assert result.assignments != {"A1": "P1", "A2": None}
+    if stable:
+        assert (result.status, result.assignments) == ("optimal", {"A1": None, "A2": "P0"})
+        assert result.certificate["ok"]
+    else:
+        assert result.status == "feasible"
+        assert result.messages[0].startswith("no allocation meets every rule together")
+
+
 def test_checker_reports_violations() -> None:
     problem = make(
         [{"id": "P1", "capacity": 1}, {"id": "P2", "capacity": 1, "min_score": 50}],

@@ -130,6 +130,27 @@ def test_cpsat_equals_serial_dictatorship_with_shared_limits(data: dict[str, Any
     assert solve(problem, "cpsat").assignments == solve(problem, "da").assignments
 
 
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow], **COMMON)
+@given(
+    st.one_of(
+        problems(max_applicants=6, max_programs=3, limits=True, min_scores=False, tiebreak=False),
+        problems(max_applicants=7, max_programs=3, limits=True, held=True),
+    )
+)
+def test_cpsat_with_limits_and_program_priorities_claims_only_what_the_checker_finds(
+    data: dict[str, Any],
+) -> None:
+    """Shared limits with program-specific priorities go to CP-SAT. An 'optimal' allocation
+    must pass the independent checker (a limit keeps out only those not already under it); when
+    no allocation meets every rule, the result says so instead."""
+    data.get("limits", {})["budget"] = None
+    result = solve(parse_problem(data))
+    if result.status == "optimal":
+        assert result.certificate["ok"], (result.method, result.certificate["violations"])
+    else:
+        assert result.messages
+
+
 @SLOW
 @given(problems(max_applicants=8, minimum="bonus"))
 def test_cpsat_never_worse_than_fast_minimum_rule(data: dict[str, Any]) -> None:
