@@ -11,6 +11,7 @@ Runs are deterministic: two interleaved workers, a fixed seed and a deterministi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -99,6 +100,17 @@ class ModelBase:
         """Read each applicant's program from a solved model."""
         return read_assignment(self.ranking, self.placed, solver)
 
+    def hint_assignment(self, assign: Sequence[int]) -> None:
+        """Suggest an allocation as the search's starting point (places only; CP-SAT completes
+        the cutoffs and slack from them)."""
+        for a, row in enumerate(self.placed):
+            plist = self.ranking.prefs[a]
+            pos = plist.index(assign[a]) if assign[a] in plist else len(plist)
+            for i, x in enumerate(row):
+                self.model.add_hint(x, i == pos)
+                if i:
+                    self.model.add_hint(self.upto[a][i], pos <= i)
+
     def key(self, a: int, i: int) -> int:
         return self.ranking.key(a, i)
 
@@ -129,9 +141,12 @@ class ModelBase:
 class StableModel(ModelBase):
     """Applicant-optimal stable allocation: capacity-only, shared limits, or admit-all ties."""
 
-    def __init__(self, ctx: Context, ranking: Ranking, *, soft: bool) -> None:
+    def __init__(
+        self, ctx: Context, ranking: Ranking, *, soft: bool, moves_within_limits: bool = True
+    ) -> None:
         super().__init__(ctx, ranking)
         self.soft = soft
+        self.moves_within_limits = moves_within_limits
         self.slack: list[cp_model.IntVar] = []
         self.levels = self._levels()
         self.limit_full = _SharedLimits(self) if ctx.limits is not None else None
@@ -177,7 +192,11 @@ class StableModel(ModelBase):
             # Nobody below the cutoff is admitted.
             m.add_implication(here, opened[lv])
             # Whoever is above the program's cutoff and its limits' cutoffs gets it or better.
-            gates = self.limit_full.gates(a, i) if self.limit_full is not None else []
+            gates = (
+                self.limit_full.gates(a, i, self.moves_within_limits)
+                if self.limit_full is not None
+                else []
+            )
             self._stable(m, [opened[lv], *gates], self.at_or_above(a, i), f"{a}_{i}")
             # A cutoff excludes someone only when the program or one of its limits is full.
             self._no_waste(p, a, i, opened[lv])
@@ -299,13 +318,14 @@ class _SharedLimits:
             # The limit's cutoff excludes someone only when the limit is reached.
             m.add_implication(opened[-1].Not(), self.full[j])
 
-    def gates(self, a: int, i: int) -> list[cp_model.IntVar]:
+    def gates(self, a: int, i: int, moves_within: bool = True) -> list[cp_model.IntVar]:
         """Literals 'this limit does not keep applicant a from their i-th choice', one per limit.
 
         A full limit keeps out only those below its cutoff who hold no place under it: someone
         already placed under the limit can move up within it without changing its load (the
         checker calls anything else a wasted place). So each literal is 'above the limit's cutoff
-        or placed at a worse choice under the same limit'.
+        or placed at a worse choice under the same limit'. Without `moves_within` it is only the
+        first: a relaxation used to find a starting point when no allocation meets every rule.
         """
         base = self.base
         m = base.model
@@ -314,7 +334,7 @@ class _SharedLimits:
         for j, above in self.gate.get((a, i), []):
             members = self.members[j]
             inside = [base.placed[a][k] for k in range(i + 1, len(plist)) if plist[k] in members]
-            if not inside:
+            if not inside or not moves_within:
                 out.append(above)
                 continue
             passes = m.new_bool_var(f"limit_pass_{j}_{a}_{i}")
@@ -357,13 +377,24 @@ def read_assignment(
 
 
 def solve_stable(ctx: Context, ranking: Ranking, time_limit_s: float) -> Solution:
-    """Find the applicant-optimal stable allocation; if none exists, the least unstable one."""
+    """Find the applicant-optimal stable allocation; if none exists, the least unstable one.
+
+    The least unstable search starts from the allocation that meets every rule except moves up
+    within a full shared limit (when that relaxation has one): without a start it often found
+    only poor allocations within the time cap at a thousand applicants, or none at all.
+    """
     for soft in (False, True):
         model = StableModel(ctx, ranking, soft=soft)
+        start = _relaxed_start(ctx, ranking, time_limit_s) if soft and ctx.limits else None
+        if start is not None:
+            model.hint_assignment(start)
         solver = make_solver(time_limit_s)
         code = solver.solve(model.model)
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return _stable_solution(model, solver, code, soft)
+            solution = _stable_solution(model, solver, code, soft)
+            if start is not None:
+                solution.stats["cpsat_start"] = "relaxed limits"
+            return solution
         if code != cp_model.INFEASIBLE:
             break
     empty = [UNASSIGNED] * len(ranking.prefs)
@@ -373,6 +404,16 @@ def solve_stable(ctx: Context, ranking: Ranking, time_limit_s: float) -> Solutio
         else "CP-SAT found no allocation within the time limit"
     )
     return Solution(empty, "infeasible", {}, [why])
+
+
+def _relaxed_start(ctx: Context, ranking: Ranking, time_limit_s: float) -> list[int] | None:
+    """Solve the rules without moves up within a full shared limit, for a starting point."""
+    model = StableModel(ctx, ranking, soft=False, moves_within_limits=False)
+    solver = make_solver(time_limit_s)
+    code = solver.solve(model.model)
+    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return model.assignment(solver)
+    return None
 
 
 def _stable_solution(
@@ -385,10 +426,16 @@ def _stable_solution(
         "cpsat_stop": stop_reason(solver, code),
     }
     messages: list[str] = []
-    if soft:
+    if soft and code == cp_model.OPTIMAL:
         messages.append(
             f"no allocation meets every rule together; {unstable} fairness conditions could not "
-            "be met (the fewest possible found)"
+            "be met (the fewest possible)"
+        )
+    elif soft:
+        messages.append(
+            "no allocation meets every rule together; the one found breaks some fairness "
+            "conditions (the certificate lists them), and the search stopped at its time limit "
+            "before finding the fewest"
         )
     status = "optimal" if code == cp_model.OPTIMAL and not soft else "feasible"
     if status == "feasible":

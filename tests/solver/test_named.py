@@ -346,6 +346,8 @@ def test_a_full_university_cap_lets_its_own_students_move_up(seed: int, stable: 
     else:
         assert result.status == "feasible"
         assert result.messages[0].startswith("no allocation meets every rule together")
+        # The least-unstable search started from the relaxation without moves within limits.
+        assert result.stats["cpsat_start"] == "relaxed limits"
 
 
 def test_checker_reports_violations() -> None:
