@@ -970,6 +970,11 @@ class MinimumOutcome:
     def reached(self) -> float:
         return self.group_placed / self.placed if self.placed else 0.0
 
+    @property
+    def needed(self) -> int:
+        """Members the share asks for among those placed (the solver's own rounding)."""
+        return math.ceil(self.share * self.placed - 1e-9)
+
 
 @dataclass
 class Review:

@@ -14,6 +14,16 @@ from tests.conftest import csrf_token
 @pytest.fixture()
 def cycle_id(app, make) -> int:
     """Two one-place programs, two men above one woman, at least half of those placed women."""
+    return _cycle(app, make, 0.5)
+
+
+@pytest.fixture()
+def impossible_cycle_id(app, make) -> int:
+    """The same applicants, but at least 75% women: one woman cannot be 2 of 2 placed."""
+    return _cycle(app, make, 0.75)
+
+
+def _cycle(app: Any, make: Any, share: float) -> int:
     cycle = make.cycle(seed_committed_at=utcnow(), tiebreak_chain=["unt_total"])
     cycle_id = int(cycle.id)
     uni = make.university(code="KAZNU")
@@ -35,7 +45,7 @@ def cycle_id(app, make) -> int:
         )
     with app.app_context():
         row = db.session.get(Cycle, cycle_id)
-        row.minimums = [{"group": "gender=F", "at_least_share": 0.5, "rule": "bonus"}]
+        row.minimums = [{"group": "gender=F", "at_least_share": share, "rule": "bonus"}]
         db.session.commit()
     return cycle_id
 
@@ -76,3 +86,23 @@ def test_the_section_is_in_the_reader_language(client, login_as, cycle_id):
     page = _round_page(client, cycle_id, "cpsat")
     assert "Минимальная доля женщин" in page and "Только по быстрому правилу" in page
     assert "1 женщина из 2 получивших место (50,0\xa0%)" in page
+
+
+def test_an_impossible_share_is_explained_in_words(client, login_as, impossible_cycle_id):
+    login_as("ministry")
+    page = _round_page(client, impossible_cycle_id, "auto")
+    assert "No solution" in page
+    assert (
+        "It cannot be met: 2 of the 2 placed would have to be women, but even at the top "
+        "priority only 1 woman fits her chosen programs." in page
+    )
+    assert "What the allocation engine reported" in page
+    assert '<li lang="en" dir="ltr">at least 75% applicants with gender F needs 2' in page
+
+
+def test_the_impossible_share_reads_in_dari(client, login_as, impossible_cycle_id):
+    client.get("/?lang=fa_AF")
+    login_as("ministry")
+    page = _round_page(client, impossible_cycle_id, "auto")
+    assert "It cannot be met" not in page and 'id="engine-messages"' in page
+    assert '<li lang="en" dir="ltr">at least 75%' in page  # the engine's own words stay marked
