@@ -86,6 +86,13 @@ def register_i18n(app: Flask) -> None:
 
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
 
+    @app.before_request
+    def remember_chosen_language() -> None:
+        # Flask-Babel picks the language only when something is translated, so a ?lang= on a
+        # URL that just redirects (e.g. / for signed-in staff) would otherwise be forgotten.
+        if "lang" in request.args:
+            get_locale()
+
 
 def register_auth(app: Flask) -> None:
     """Load users by id and session token; a rotated token signs out every copy of a cookie."""

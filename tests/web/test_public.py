@@ -76,3 +76,12 @@ def test_dev_mailbox_is_absent_in_production(app, client):
         assert client.get("/dev/mail").status_code == 404
     finally:
         app.config["DEV_MAILBOX"] = True
+
+
+def test_a_language_chosen_on_a_redirecting_url_is_remembered(client, login_as):
+    """Signed-in staff are redirected from / to their console; ?lang= there must still stick."""
+    login_as("ministry")
+    response = client.get("/?lang=ru")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert '<html lang="ru"' in page
