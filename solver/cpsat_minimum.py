@@ -37,7 +37,7 @@ SCALE_ENTRIES = 3_000
 # At scale, deterministic seconds given to CP-SAT per second of the caller's budget. Neighbourhood
 # search spends about as much wall time again copying and presolving sub-models, which CP-SAT's
 # deterministic clock does not count, and model building plus presolve add about 3 s at 5,000
-# applicants: 0.4 keeps a 20 s budget within 20 s there (17.5 s measured on the 2-core reference
+# applicants: 0.4 keeps a 20 s budget within 20 s there (15-17.5 s measured on the 2-core reference
 # machine, idle). The figure is fixed, not measured at run time, so runs stay reproducible.
 SCALE_DETERMINISTIC_SHARE = 0.4
 
