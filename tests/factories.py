@@ -108,6 +108,37 @@ class Factory:
         )
         return self._save(cycle)
 
+    def passed_over_cycle(self, share: float) -> Cycle:
+        """Two one-place programs, two men scoring above one woman, a minimum share of women.
+
+        Without a bonus both men are placed; at a share of 0.5 any allocation meeting it passes
+        one man over (the share arithmetic's bound: half of 2 placed, less 0 women, is 1); at
+        0.75 it cannot be met (2 of 2 placed would have to be women).
+        """
+        cycle = self.cycle(
+            seed_committed_at=utcnow(),
+            tiebreak_chain=["unt_total"],
+            minimums=[{"group": "gender=F", "at_least_share": share, "rule": "bonus"}],
+        )
+        uni = self.university(code="KAZNU")
+        cs = self.program(uni, code="KAZNU-CS")
+        math = self.program(uni, code="KAZNU-MATH")
+        self.quota(cycle, cs, places=1)
+        self.quota(cycle, math, places=1)
+        for programs, score, gender in (
+            ([cs, math], 130, Gender.MALE),
+            ([math], 120, Gender.MALE),
+            ([math, cs], 80, Gender.FEMALE),
+        ):
+            self.application(
+                cycle=cycle,
+                programs=programs,
+                score=score,
+                status=ApplicationStatus.ELIGIBLE,
+                gender=gender,
+            )
+        return cycle
+
     def quota(self, cycle: Cycle, program: Program, places: int = 2, **kw: Any) -> ProgramQuota:
         return self._save(ProgramQuota(cycle=cycle, program=program, places=places, **kw))
 

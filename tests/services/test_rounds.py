@@ -403,29 +403,8 @@ def test_reserved_places_and_a_minimum_share_reach_the_solver(scene):
 
 @pytest.fixture()
 def passed_over_scene(app_ctx, make):
-    """Two one-place programs, two men above one woman, at least half of those placed women.
-
-    Without a bonus both men are placed; any allocation meeting the share passes one man over
-    (the share arithmetic's bound: half of 2 placed, less 0 women, is 1).
-    """
-    officer = make.user("ministry")
-    cycle = make.cycle(seed_committed_at=utcnow(), tiebreak_chain=["unt_total"])
-    cycle.minimums = [{"group": "gender=F", "at_least_share": 0.5, "rule": "bonus"}]
-    uni = make.university(code="KAZNU")
-    p1 = make.program(uni, code="KAZNU-CS")
-    p2 = make.program(uni, code="KAZNU-MATH")
-    make.quota(cycle, p1, places=1)
-    make.quota(cycle, p2, places=1)
-    for programs, score, gender in (
-        ([p1, p2], 130, Gender.MALE),
-        ([p2], 120, Gender.MALE),
-        ([p2, p1], 80, Gender.FEMALE),
-    ):
-        make.application(
-            cycle=cycle, programs=programs, score=score, status=S.ELIGIBLE, gender=gender
-        )
-    db.session.commit()
-    return {"officer": officer, "cycle": cycle}
+    """At least half of those placed women, where any allocation passes one man over."""
+    return {"officer": make.user("ministry"), "cycle": make.passed_over_cycle(0.5)}
 
 
 def test_review_reports_the_minimum_share_and_what_cpsat_made_of_it(passed_over_scene):
