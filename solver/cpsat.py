@@ -100,16 +100,20 @@ class ModelBase:
         """Read each applicant's program from a solved model."""
         return read_assignment(self.ranking, self.placed, solver)
 
-    def hint_assignment(self, assign: Sequence[int]) -> None:
+    def hint_assignment(self, assign: Sequence[int]) -> list[int]:
         """Suggest an allocation as the search's starting point (places only; CP-SAT completes
-        the cutoffs and slack from them)."""
+        the cutoffs and slack from them). Return each applicant's hinted choice position (the
+        list length when unplaced), for models that hint more than places."""
+        positions = []
         for a, row in enumerate(self.placed):
             plist = self.ranking.prefs[a]
             pos = plist.index(assign[a]) if assign[a] in plist else len(plist)
+            positions.append(pos)
             for i, x in enumerate(row):
                 self.model.add_hint(x, i == pos)
                 if i:
                     self.model.add_hint(self.upto[a][i], pos <= i)
+        return positions
 
     def key(self, a: int, i: int) -> int:
         return self.ranking.key(a, i)

@@ -201,16 +201,7 @@ class MinimumModel(ModelBase):
     def hint(self, assign: Sequence[int], bound: int) -> None:
         """Start from the fast rule's allocation (every variable hinted) and never do worse."""
         m = self.model
-        prefs = self.ranking.prefs
-        pos = [
-            plist.index(assign[a]) if assign[a] != UNASSIGNED else len(plist)
-            for a, plist in enumerate(prefs)
-        ]
-        for a, row in enumerate(self.placed):
-            for i, x in enumerate(row):
-                m.add_hint(x, i == pos[a])
-                if i:
-                    m.add_hint(self.upto[a][i], pos[a] <= i)
+        pos = self.hint_assignment(assign)
         group_open = [self._hint_program(p, assign) for p in range(len(self.ctx.capacity))]
         passed = [False] * len(pos)
         for a, i, p, j in self.links:
